@@ -156,12 +156,16 @@ export class SessionRunner {
     const { transport } = this.opts;
     return processor("sink", (ports) => ({
       down: (frames$) =>
-        new Observable<Frame>(() => {
-          const sub = frames$.subscribe((frame) => {
-            transport.send(frame);
-            if (frame.type === "EndFrame") {
-              void transport.drained().then(() => this.finish({ reason: "end", detail: frame.reason }));
-            }
+        new Observable<Frame>((subscriber) => {
+          const sub = frames$.subscribe({
+            next: (frame) => {
+              transport.send(frame);
+              if (frame.type === "EndFrame") {
+                void transport.drained().then(() => this.finish({ reason: "end", detail: frame.reason }));
+              }
+            },
+            error: (e: unknown) => subscriber.error(e),
+            complete: () => subscriber.complete(),
           });
           sub.add(transport.events$.subscribe((f) => ports.pushUp(f)));
           return sub;
