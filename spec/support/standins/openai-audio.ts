@@ -63,7 +63,7 @@ export async function writeSpeech(ctx: ReplyContext, reply: SpeechReply): Promis
   if (typeof body.input !== "string" || !body.input) return invalid("you must provide an input", "input");
   if (body.input.length > MAX_SPEECH_INPUT) return invalid(`input is longer than ${MAX_SPEECH_INPUT} characters`, "input");
   if (typeof body.voice !== "string" || !body.voice) return invalid("you must provide a voice", "voice");
-  const format = body.response_format === undefined ? "mp3" : String(body.response_format);
+  const format = reply.format ?? (body.response_format === undefined ? "mp3" : String(body.response_format));
   const contentType = SPEECH_CONTENT_TYPES[format];
   if (!contentType) return invalid(`Invalid value for 'response_format': ${format}`, "response_format");
 

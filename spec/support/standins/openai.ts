@@ -75,6 +75,8 @@ export interface SpeechReply extends Hold {
   readonly chunkBytes?: number;
   readonly firstByteMs?: number;
   readonly chunkIntervalMs?: number;
+  /** Answer in this format whatever the request asked, like a provider that ignores response_format. */
+  readonly format?: "mp3" | "opus" | "aac" | "flac" | "wav" | "pcm";
 }
 
 /** An OpenAI-shaped error answer. */
