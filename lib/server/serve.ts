@@ -1,0 +1,146 @@
+// serve(): the `voxray serve` server, from a validated config.
+//
+//   validate plugins (an unknown plugin throws PluginError: the CLI prints it and exits 1)
+//   → HTTP(S) server with the core routes and /ws → listen → print the URL
+//   → on SIGTERM/SIGINT: stop accepting, end every session with an EndFrame (queued audio
+//     plays out), cancel whatever is left after 10 s, close the server, exit 0.
+//
+// close() runs the same shutdown without exiting (tests, embedding).
+
+import { readFileSync } from "node:fs";
+import { config as rxConfig } from "rxjs";
+import type { VoxrayConfig } from "../config/schema.ts";
+import { createMetrics, type VoxrayMetrics } from "../observers/metrics.ts";
+import type { Logger } from "../pipeline/context.ts";
+import type { PluginRegistry } from "../pipeline/registry.ts";
+import { registerCoreRoutes } from "./coreRoutes.ts";
+import { HttpServer } from "./http.ts";
+import { createLogger, logLevel } from "./logging.ts";
+import { prepareSessionPipeline, type SessionStage } from "./sessionPipeline.ts";
+import { SessionManager } from "./sessions.ts";
+
+export interface ServeOptions {
+  /** Config warnings to log at start-up (unknown keys, ignored values…). */
+  readonly warnings?: readonly string[];
+  /** Where the config came from, for the start-up log. */
+  readonly configSource?: string;
+  /** Logger to use instead of a new pino logger at the configured level. */
+  readonly logger?: Logger;
+  /** Exit on SIGTERM/SIGINT after a graceful shutdown. @defaultValue true */
+  readonly handleSignals?: boolean;
+  /** Where the one "listening" line goes. @defaultValue stdout */
+  readonly print?: (line: string) => void;
+  /** Longest a graceful shutdown waits for sessions before cancelling them. @defaultValue 10000 */
+  readonly shutdownTimeoutMs?: number;
+  readonly registry?: PluginRegistry;
+  /** Stages placed before the plugins in every session (see sessionPipeline.ts). */
+  readonly stages?: readonly SessionStage[];
+}
+
+export interface RunningServer {
+  readonly port: number;
+  /** http(s)://host:port, with a host a client on this machine can reach. */
+  readonly url: string;
+  readonly http: HttpServer;
+  readonly sessions: SessionManager;
+  readonly metrics: VoxrayMetrics;
+  readonly log: Logger;
+  /** Graceful shutdown, as on SIGTERM, without exiting. Idempotent. */
+  close(): Promise<void>;
+}
+
+export class TlsConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TlsConfigError";
+  }
+}
+
+function readPem(key: "tls_cert_file" | "tls_key_file", file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new TlsConfigError(`${key}: cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** The address to bind: "localhost" means 127.0.0.1 (the Go original's rule). */
+export function bindHost(host: string): string {
+  return host === "localhost" ? "127.0.0.1" : host;
+}
+
+/** A host a local client can connect to, formatted for a URL. */
+function reachableHost(bound: string): string {
+  if (bound === "" || bound === "0.0.0.0") return "127.0.0.1";
+  if (bound === "::") return "[::1]";
+  return bound.includes(":") ? `[${bound}]` : bound;
+}
+
+export async function serve(config: VoxrayConfig, options: ServeOptions = {}): Promise<RunningServer> {
+  const log = options.logger ?? createLogger(logLevel(config.log_level));
+  for (const warning of options.warnings ?? []) log.warn({ event: "config_warning" }, warning);
+  log.info({ event: "config", source: options.configSource ?? "defaults" }, "configuration loaded");
+
+  const pipeline = prepareSessionPipeline(config, { registry: options.registry, before: options.stages });
+  const tls =
+    config.tls_enable && config.tls_cert_file && config.tls_key_file
+      ? { cert: readPem("tls_cert_file", config.tls_cert_file), key: readPem("tls_key_file", config.tls_key_file) }
+      : undefined;
+
+  // A throw inside a subscriber would otherwise be rethrown on a timer and end the process.
+  rxConfig.onUnhandledError = (error: unknown) => log.error({ err: error }, "unhandled error in a stream");
+
+  const metrics = createMetrics();
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
+  const sessions = new SessionManager({ config, log, metrics, pipeline, endTimeoutMs: shutdownTimeoutMs });
+  const http = new HttpServer({
+    log,
+    metrics,
+    metricsEnabled: config.metrics_enabled,
+    maxBodyBytes: config.max_request_body_bytes,
+    corsAllowedOrigins: config.cors_allowed_origins,
+    apiKey: config.server_api_key,
+    tls,
+  });
+  registerCoreRoutes(http, { metrics, metricsEnabled: config.metrics_enabled, sessions });
+
+  const host = bindHost(config.host);
+  const address = await http.listen(config.port, host);
+  const url = `${tls ? "https" : "http"}://${reachableHost(host)}:${address.port}`;
+  log.info({ event: "listening", url, port: address.port, tls: tls !== undefined, auth: http.auth.enabled }, "listening");
+  (options.print ?? ((line: string) => process.stdout.write(`${line}\n`)))(`Voxray listening on ${url}`);
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      removeSignalHandlers();
+      log.info({ event: "shutdown", sessions: sessions.size }, "shutting down");
+      http.stopAccepting();
+      await sessions.shutdown(shutdownTimeoutMs);
+      await http.close();
+      log.info({ event: "stopped" }, "server stopped");
+    })());
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log.info({ event: "signal", signal }, "signal received");
+    void close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  const handleSignals = options.handleSignals !== false;
+  if (handleSignals) {
+    process.once("SIGTERM", onSignal);
+    process.once("SIGINT", onSignal);
+  }
+  function removeSignalHandlers(): void {
+    if (!handleSignals) return;
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+  }
+
+  return { port: address.port, url, http, sessions, metrics, log, close };
+}
