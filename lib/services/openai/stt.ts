@@ -4,12 +4,12 @@
 
 import { toFile } from "openai";
 import { EMPTY, throwError } from "rxjs";
+import { encodeWav } from "../../audio/wav.ts";
 import { abortableRequest } from "../abortable.ts";
 import { ServiceError } from "../service-error.ts";
 import type { STTAudio, STTEvent, STTService } from "../types.ts";
 import { DEFAULT_TIMEOUT_MS, createOpenAIClient, providerName, type OpenAIConnectionOptions } from "./connection.ts";
 import { openAIErrorMapper } from "./errors.ts";
-import { encodeWav } from "./wav.ts";
 
 export interface OpenAISTTOptions extends OpenAIConnectionOptions {
   readonly model: string;

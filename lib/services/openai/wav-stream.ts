@@ -65,14 +65,15 @@ function findDataStart(bytes: Uint8Array, onFormat: (format: WavFormat) => void)
 
 function readFormat(view: DataView, offset: number, size: number): WavFormat {
   if (size < 16) throw new Error(`WAV fmt chunk of ${size} bytes is too short`);
-  const formatTag = view.getUint16(offset, true);
+  let formatTag = view.getUint16(offset, true);
+  // WAVE_FORMAT_EXTENSIBLE (0xFFFE) keeps the real format in the first 2 bytes of its sub-format GUID.
+  if (formatTag === 0xfffe && size >= 40) formatTag = view.getUint16(offset + 24, true);
   const format = {
     channels: view.getUint16(offset + 2, true),
     sampleRate: view.getUint32(offset + 4, true),
     bitsPerSample: view.getUint16(offset + 14, true),
   };
-  // 1 = PCM; 0xFFFE = WAVE_FORMAT_EXTENSIBLE, which streaming servers also use for plain PCM.
-  if ((formatTag !== 1 && formatTag !== 0xfffe) || format.bitsPerSample !== 16) {
+  if (formatTag !== 1 || format.bitsPerSample !== 16) {
     throw new Error(`WAV audio is not 16-bit PCM (format ${formatTag}, ${format.bitsPerSample} bits)`);
   }
   return format;

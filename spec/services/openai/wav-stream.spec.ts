@@ -1,19 +1,8 @@
-// WAV in both directions: the header written around PCM for STT uploads, and the streamed header
-// stripped from a TTS response however the network splits it.
+// The streamed WAV header of a TTS response is stripped however the network splits it.
 
 import { describe, expect, it } from "vitest";
-import { encodeWav } from "../../../lib/services/openai/wav.ts";
 import { wavStreamParser } from "../../../lib/services/openai/wav-stream.ts";
-import { inspectWav, streamingWavHeader, tonePcm } from "../../support/standins/openai-wire.ts";
-
-describe("encodeWav", () => {
-  it("writes a RIFF header whose sizes, rate and channels match the PCM", () => {
-    const pcm = tonePcm(100, 16_000);
-    const wav = encodeWav(pcm, 16_000, 1);
-    expect(inspectWav(wav)).toEqual({ sampleRate: 16_000, channels: 1, bitsPerSample: 16, dataBytes: pcm.byteLength, durationMs: 100 });
-    expect(wav.subarray(44)).toEqual(pcm);
-  });
-});
+import { streamingWavHeader, tonePcm } from "../../support/standins/openai-wire.ts";
 
 describe("wavStreamParser", () => {
   const pcm = tonePcm(20, 24_000);
