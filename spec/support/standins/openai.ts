@@ -20,7 +20,11 @@
 //   await openai.close();
 //
 // Replies are chosen per request: `handle` first, then the endpoint's script queue (FIFO), then
-// the endpoint's default. Latencies are real timers: this is the edge of the system.
+// the endpoint's default. A reply is content (ChatReply / TranscriptionReply / SpeechReply), an
+// error (`{ status, message }`, OpenAI's error body) or `{ hang: true }` (no headers, ever).
+// `{ holdAfter: n, release }` sends n pieces and then waits for `release` (forever without it),
+// which makes "mid-stream" checks deterministic. Latencies are real timers: this is the edge.
+// openai-wire.ts also exports `inspectWav`, `tonePcm` and `streamingWavHeader` for specs.
 
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -278,7 +282,8 @@ export async function startOpenAIStandIn(options: OpenAIStandInOptions = {}): Pr
     return writeSpeech(ctx, reply as SpeechReply);
   }
 
-  const server = createServer({ noDelay: true }, (req, res) => void onRequest(req, res));
+  // A client that leaves while its upload is still arriving fails the body read: drop the socket.
+  const server = createServer({ noDelay: true }, (req, res) => void onRequest(req, res).catch(() => res.destroy()));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 
