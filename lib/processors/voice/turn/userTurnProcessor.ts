@@ -1,0 +1,316 @@
+// userTurnProcessor: decides when the user's turn starts and ends, barges in on the bot, and
+// reports an idle user. Everything is driven by frames and by timers on ctx.scheduler.
+//
+//   start  — the start strategies are offered each frame seen while no turn is active (VAD
+//            start, transcripts, …); the first "start" opens a turn. UserStartedSpeakingFrame
+//            goes both ways (Pipecat broadcasts it). If the bot is speaking, interruptions are
+//            allowed (StartFrame.allow_interruptions AND the option) and the strategy may
+//            interrupt, an InterruptionFrame follows, both ways, in the same instant: downstream
+//            it cuts the LLM, TTS and queued audio; upstream it resets the input side.
+//            Start frames are emitted BEFORE the frame that caused them, so an interruption
+//            triggered by a transcript cannot flush that transcript from a busy lane below.
+//   stop   — the stop strategies, the watchdog (user_turn_stop_timeout, counted from the last
+//            user activity while the VAD is quiet) and the max duration race; the first ends
+//            the turn: UserStoppedSpeakingFrame both ways, AFTER the frame that caused it (a
+//            final transcript ends up inside the turn). A turn cut at max duration while the
+//            VAD still hears speech is followed at once by a new turn: a long monologue is
+//            split into max-duration pieces instead of losing its tail.
+//   late   — transcripts arriving after a turn ended and before the VAD hears new speech
+//            (within lateTranscriptMs) belong to that turn (an STT finishing late): they pass
+//            on and start nothing.
+//   false interruption — see falseInterruption.ts.
+//   idle   — userIdleTimeoutMs after BotStoppedSpeaking with no user turn, VAD speech or
+//            transcript, one UserIdleFrame goes downstream. Bot or user speech cancels it.
+//
+// Bot state comes from BotStarted/StoppedSpeakingFrame in either direction (the output transport
+// reports them upstream). CancelFrame, EndFrame and unsubscription tear every timer down; after
+// them no turn starts and nothing is emitted.
+
+import { catchError, EMPTY, map, merge, Observable, Subject, take, tap, timer, type Subscription } from "rxjs";
+import { createFrame, type Frame } from "../../../frames/index.ts";
+import type { ProcessorContext } from "../../../pipeline/context.ts";
+import { processor, type Processor, type ProcessorPorts } from "../../../pipeline/processor.ts";
+import { appendContinueNote, type ResumeFrames } from "./falseInterruption.ts";
+import { transcriptionStart, vadStart, type StartDecisionContext, type UserTurnStartStrategy } from "./startStrategies.ts";
+import { maxDurationStop, speechTimeoutStop, stopWatchdog, type UserTurnStopStrategy, type UserTurnView } from "./stopStrategies.ts";
+import { transcriptText } from "./transcripts.ts";
+
+export interface UserTurnOptions {
+  /** @defaultValue [vadStart(), transcriptionStart()] (Pipecat's defaults) */
+  readonly start?: readonly UserTurnStartStrategy[];
+  /** @defaultValue [speechTimeoutStop()] (600 ms after the VAD stop) */
+  readonly stop?: readonly UserTurnStopStrategy[];
+  /** Watchdog (user_turn_stop_timeout_secs): 0 = off. @defaultValue 5000 */
+  readonly stopTimeoutMs?: number;
+  /** turn_max_duration_secs: 0 = no limit. @defaultValue 0 */
+  readonly maxDurationMs?: number;
+  /** ANDed with StartFrame.allow_interruptions. @defaultValue true */
+  readonly allowInterruptions?: boolean;
+  /** 0 = never resume after a false interruption. @defaultValue 2000 */
+  readonly falseInterruptionTimeoutMs?: number;
+  /** What to push downstream after a false interruption. @defaultValue appendContinueNote */
+  readonly resumeFrames?: ResumeFrames;
+  /** 0 = no idle reports. @defaultValue 0 */
+  readonly userIdleTimeoutMs?: number;
+  /** How long after a turn a transcript still counts as that turn's. @defaultValue 5000 */
+  readonly lateTranscriptMs?: number;
+}
+
+export const USER_TURN_DEFAULTS = {
+  stopTimeoutMs: 5000,
+  maxDurationMs: 0,
+  falseInterruptionTimeoutMs: 2000,
+  userIdleTimeoutMs: 0,
+  lateTranscriptMs: 5000,
+} as const;
+
+interface ActiveTurn {
+  readonly number: number;
+  readonly frames: Subject<Frame>;
+  readonly startedBy: UserTurnStartStrategy;
+  stops?: Subscription;
+}
+
+export function userTurnProcessor(ctx: ProcessorContext, options: UserTurnOptions = {}): Processor {
+  return processor("user_turn", (ports) => {
+    const turns = new UserTurnController(ctx, options, ports);
+    return {
+      down: (source) =>
+        new Observable<Frame>((subscriber) => {
+          const sub = source.subscribe({
+            next(frame) {
+              if (turns.before(frame)) subscriber.next(frame);
+              turns.after(frame);
+            },
+            error: (e: unknown) => subscriber.error(e),
+            complete: () => subscriber.complete(),
+          });
+          return () => {
+            sub.unsubscribe();
+            turns.close("unsubscribed");
+          };
+        }),
+      up: (source) => source.pipe(tap((frame) => turns.upstream(frame))),
+    };
+  });
+}
+
+class UserTurnController {
+  private readonly start: readonly UserTurnStartStrategy[];
+  private readonly stop: readonly UserTurnStopStrategy[];
+  private readonly allowOption: boolean;
+  private readonly falseInterruptionMs: number;
+  private readonly idleMs: number;
+  private readonly lateMs: number;
+  private readonly resumeFrames: ResumeFrames;
+
+  private allowedByStart = true;
+  private botSpeaking = false;
+  private vadSpeaking = false;
+  private closed = false;
+  private turn: ActiveTurn | undefined;
+  private turnCount = 0;
+  private lateUntil = -Infinity;
+  private idle: Subscription | undefined;
+  /** An interruption brought no transcript yet; the recovery timer runs between user turns. */
+  private recoveryPending = false;
+  private recovery: Subscription | undefined;
+
+  constructor(
+    private readonly ctx: ProcessorContext,
+    options: UserTurnOptions,
+    private readonly ports: ProcessorPorts,
+  ) {
+    this.start = options.start ?? [vadStart(), transcriptionStart()];
+    const stopTimeoutMs = options.stopTimeoutMs ?? USER_TURN_DEFAULTS.stopTimeoutMs;
+    const maxDurationMs = options.maxDurationMs ?? USER_TURN_DEFAULTS.maxDurationMs;
+    this.stop = [
+      ...(options.stop ?? [speechTimeoutStop()]),
+      ...(stopTimeoutMs > 0 ? [stopWatchdog(stopTimeoutMs)] : []),
+      ...(maxDurationMs > 0 ? [maxDurationStop(maxDurationMs)] : []),
+    ];
+    this.allowOption = options.allowInterruptions ?? true;
+    this.falseInterruptionMs = options.falseInterruptionTimeoutMs ?? USER_TURN_DEFAULTS.falseInterruptionTimeoutMs;
+    this.idleMs = options.userIdleTimeoutMs ?? USER_TURN_DEFAULTS.userIdleTimeoutMs;
+    this.lateMs = options.lateTranscriptMs ?? USER_TURN_DEFAULTS.lateTranscriptMs;
+    this.resumeFrames = options.resumeFrames ?? appendContinueNote;
+  }
+
+  /** Handles a downstream frame before it passes on; false drops it (a rejected transcript). */
+  before(frame: Frame): boolean {
+    switch (frame.type) {
+      case "InputAudioRawFrame":
+        return true;
+      case "StartFrame":
+        this.allowedByStart = frame.allow_interruptions;
+        return true;
+      case "CancelFrame":
+      case "EndFrame":
+      case "StopFrame":
+        this.close(frame.type);
+        return true;
+      case "BotStartedSpeakingFrame":
+      case "BotStoppedSpeakingFrame":
+        this.botState(frame);
+        return true;
+      case "VADUserStartedSpeakingFrame":
+        this.vadSpeaking = true;
+        this.lateUntil = -Infinity;
+        this.cancelIdle();
+        break;
+      case "VADUserStoppedSpeakingFrame":
+        this.vadSpeaking = false;
+        break;
+      default:
+        if (transcriptText(frame) !== undefined) {
+          this.cancelIdle();
+          this.cancelRecovery();
+          if (this.turn === undefined && this.now() < this.lateUntil) return true;
+        }
+    }
+    if (this.turn !== undefined || this.closed) return true;
+    let rejected = false;
+    const at = this.decisionContext();
+    for (const strategy of this.start) {
+      const verdict = strategy.decide(frame, at);
+      if (verdict === "start") {
+        this.startTurn(strategy, frame);
+        return true;
+      }
+      if (verdict === "reject") rejected = true;
+    }
+    if (rejected) this.ctx.log.debug({ event: "user_turn_rejected", frame: frame.type }, "frame rejected by a start strategy");
+    return !rejected;
+  }
+
+  /** Feeds the frame to the turn in progress, after it passed on: stop strategies may end the turn. */
+  after(frame: Frame): void {
+    this.turn?.frames.next(frame);
+  }
+
+  upstream(frame: Frame): void {
+    if (frame.type === "BotStartedSpeakingFrame" || frame.type === "BotStoppedSpeakingFrame") this.botState(frame);
+  }
+
+  /** CancelFrame, EndFrame, StopFrame or unsubscription: no more turns, no timers left. */
+  close(why: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.turn) this.endTurn(this.turn, why, false);
+    this.cancelIdle();
+    this.cancelRecovery();
+    if (why === "CancelFrame") for (const s of this.start) s.reset?.();
+    this.ctx.log.debug({ event: "user_turn_closed", why }, "user turn controller closed");
+  }
+
+  private now(): number {
+    return this.ctx.scheduler.now();
+  }
+
+  private decisionContext(): StartDecisionContext {
+    return { botSpeaking: this.botSpeaking, now: this.now() };
+  }
+
+  private botState(frame: Frame): void {
+    if (frame.type === "BotStartedSpeakingFrame") {
+      this.botSpeaking = true;
+      this.cancelIdle();
+      this.cancelRecovery();
+    } else {
+      this.botSpeaking = false;
+      if (this.turn === undefined && !this.closed) this.armIdle();
+    }
+  }
+
+  private startTurn(strategy: UserTurnStartStrategy, trigger: Frame | undefined): void {
+    const { ids } = this.ctx;
+    this.cancelIdle();
+    this.recovery?.unsubscribe();
+    this.recovery = undefined;
+    this.lateUntil = -Infinity;
+    // A turn opened by the client's own UserStartedSpeakingFrame: that frame is the report.
+    const external = trigger?.type === "UserStartedSpeakingFrame";
+    if (!external) this.both(() => createFrame(ids, "UserStartedSpeakingFrame", strategy.emulated ? { emulated: true } : {}));
+    const interrupt = this.botSpeaking && this.allowOption && this.allowedByStart && strategy.interrupts;
+    if (interrupt) {
+      this.both(() => createFrame(ids, "InterruptionFrame", {}));
+      if (this.falseInterruptionMs > 0 && (trigger === undefined || transcriptText(trigger) === undefined)) this.recoveryPending = true;
+    }
+    const turn: ActiveTurn = { number: ++this.turnCount, frames: new Subject<Frame>(), startedBy: strategy };
+    this.turn = turn;
+    this.ctx.log.debug({ event: "user_turn_started", turn: turn.number, strategy: strategy.name, interrupt }, "user turn started");
+    const view: UserTurnView = { frames$: turn.frames.asObservable(), vadSpeaking: this.vadSpeaking, scheduler: this.ctx.scheduler };
+    const stops = merge(
+      ...this.stop.map((s) =>
+        s.stop(view).pipe(
+          map(() => s.name),
+          catchError((error: unknown) => {
+            this.reportError(`stop strategy ${s.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+            return EMPTY;
+          }),
+        ),
+      ),
+    )
+      .pipe(take(1))
+      .subscribe((reason) => this.endTurn(turn, reason, true));
+    if (this.turn === turn) turn.stops = stops;
+    else stops.unsubscribe();
+  }
+
+  private endTurn(turn: ActiveTurn, reason: string, report: boolean): void {
+    if (this.turn !== turn) return;
+    this.turn = undefined;
+    turn.stops?.unsubscribe();
+    turn.frames.complete();
+    this.ctx.log.debug({ event: "user_turn_stopped", turn: turn.number, reason }, "user turn stopped");
+    if (!report) return;
+    if (reason !== "external") this.both(() => createFrame(this.ctx.ids, "UserStoppedSpeakingFrame", {}));
+    const at = this.decisionContext();
+    this.lateUntil = at.now + this.lateMs;
+    for (const s of this.start) s.turnEnded?.(at);
+    if (this.recoveryPending) this.armRecovery();
+    if (reason === "max_duration" && this.vadSpeaking && !this.closed) this.startTurn(turn.startedBy, undefined);
+  }
+
+  private armRecovery(): void {
+    this.recovery?.unsubscribe();
+    this.recovery = timer(this.falseInterruptionMs, this.ctx.scheduler).subscribe(() => {
+      this.recovery = undefined;
+      this.recoveryPending = false;
+      this.ctx.log.debug({ event: "false_interruption" }, "interruption brought no transcript: asking the bot to continue");
+      for (const f of this.resumeFrames(this.ctx.ids)) this.ports.pushDown(f);
+    });
+  }
+
+  private cancelRecovery(): void {
+    this.recoveryPending = false;
+    this.recovery?.unsubscribe();
+    this.recovery = undefined;
+  }
+
+  private armIdle(): void {
+    this.cancelIdle();
+    if (this.idleMs <= 0) return;
+    this.idle = timer(this.idleMs, this.ctx.scheduler).subscribe(() => {
+      this.idle = undefined;
+      this.ports.pushDown(createFrame(this.ctx.ids, "UserIdleFrame", {}));
+    });
+  }
+
+  private cancelIdle(): void {
+    this.idle?.unsubscribe();
+    this.idle = undefined;
+  }
+
+  /** Pipecat's broadcast: one copy downstream, a sibling upstream. */
+  private both(make: () => Frame): void {
+    this.ports.pushDown(make());
+    this.ports.pushUp(make());
+  }
+
+  private reportError(message: string): void {
+    this.ctx.log.warn({ event: "user_turn_error" }, message);
+    this.ports.pushUp(createFrame(this.ctx.ids, "ErrorFrame", { error: message, fatal: false, processor: "user_turn" }));
+  }
+}
+
