@@ -76,6 +76,9 @@ export class SileroVad implements VoiceDetector {
   }
 }
 
+/** One stream's Silero analyzer (the name the rest of the project uses). */
+export type SileroStream = SileroVad;
+
 /** A new Silero stream at 16000 or 8000 Hz; loads the shared model on first use. */
 export async function createSileroVad(sampleRate: number): Promise<SileroVad> {
   checkSileroRate(sampleRate);
