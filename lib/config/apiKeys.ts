@@ -73,10 +73,8 @@ export function requiredKeyProblems(config: VoxrayConfig, env: Env = process.env
       `set the ${spec.envVars.join(" or ")} environment variable`,
     ].join(" or ");
     const defaulted = roles.filter((role) => config[`${role}_provider`] === undefined && config.provider === undefined);
-    const why =
-      defaulted.length === 0
-        ? ""
-        : ` ("${FALLBACK_PROVIDER}" is used because neither provider nor ${defaulted.map((r) => `${r}_provider`).join("/")} is set)`;
+    const unset = defaulted.map((role) => `${role}_provider`).join("/");
+    const why = defaulted.length === 0 ? "" : ` ("${FALLBACK_PROVIDER}" is used because neither provider nor ${unset} is set)`;
     return `${listRoles(roles)} provider "${provider}" needs an API key: ${where}${why}`;
   });
 }

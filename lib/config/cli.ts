@@ -90,7 +90,7 @@ export function runInit(options: { path: string; force: boolean; cwd: string }, 
 
 /**
  * `voxray serve`: loads the configuration, refuses to start when a provider key is missing,
- * then starts the server and closes it on SIGINT/SIGTERM. 0 = running, 1 = failed.
+ * then starts the server. 0 = running, 1 = failed.
  */
 export async function runServe(
   source: ConfigSource & { readonly overrides: ConfigOverrides },
@@ -110,8 +110,8 @@ export async function runServe(
     return 1;
   }
   try {
-    const server = await serve(loaded.config, { warnings: loaded.warnings, configSource: loaded.source });
-    closeOnSignals(server, io);
+    // serve() logs the warnings, and shuts down gracefully on SIGINT/SIGTERM itself.
+    await serve(loaded.config, { warnings: loaded.warnings, configSource: loaded.source });
     return 0;
   } catch (error) {
     io.err(`voxray: the server did not start: ${error instanceof Error ? error.message : String(error)}`);
@@ -146,25 +146,4 @@ async function importServe(serverModule: URL): Promise<ServeFunction | string> {
   const module = (await import(serverModule.href)) as { serve?: unknown };
   if (typeof module.serve !== "function") return "lib/server/serve.ts does not export a serve() function";
   return module.serve as ServeFunction;
-}
-
-function closeOnSignals(server: { close(): Promise<void> }, io: CliIo): void {
-  let closing = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (closing) {
-      io.err(`voxray: ${signal} again; exiting without waiting`);
-      process.exit(1);
-    }
-    closing = true;
-    io.err(`voxray: ${signal}: closing sessions and shutting down`);
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        io.err(`voxray: shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
 }

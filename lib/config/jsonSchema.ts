@@ -13,11 +13,12 @@ export function configJsonSchema(): JsonObject {
   const schema = z.toJSONSchema(VoxrayConfigSchema, { io: "input", unrepresentable: "any" }) as JsonObject;
   closeObjects(schema);
   const properties = schema["properties"] as JsonObject;
+  const $schema = { type: "string", description: "Path or URL of this JSON Schema (ignored by Voxray)." };
   return {
     ...schema,
     title: "Voxray configuration",
     description: "Configuration of a Voxray voice-agent server. Keys starting with _comment are ignored.",
-    properties: { $schema: { type: "string", description: "Path or URL of this JSON Schema (ignored by Voxray)." }, ...properties },
+    properties: { $schema, ...properties },
   };
 }
 

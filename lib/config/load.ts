@@ -140,7 +140,8 @@ function adviceWarnings(config: VoxrayConfig): string[] {
   const watchdog = config.user_turn_stop_timeout_secs;
   if (config.turn_detection !== "none" && watchdog > 0 && watchdog < config.turn_stop_secs) {
     warnings.push(
-      `user_turn_stop_timeout_secs (${watchdog}) is shorter than turn_stop_secs (${config.turn_stop_secs}): the watchdog will end turns before the silence does`,
+      `user_turn_stop_timeout_secs (${watchdog}) is shorter than turn_stop_secs (${config.turn_stop_secs}): ` +
+        "the watchdog will end turns before the silence does",
     );
   }
   if (config.interruption_strategy !== "none" && !config.allow_interruptions) {

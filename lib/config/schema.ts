@@ -30,7 +30,8 @@ export const configShape = { ...serverShape, ...voiceShape, ...turnShape, ...run
 const crossKeyRules = z.superRefine<Record<string, unknown>>(
   (config, ctx) => {
     const require = (when: boolean, path: PropertyKey[], value: unknown, because: string) => {
-      if (when && (value === undefined || value === "")) ctx.addIssue({ code: "custom", path, message: `required when ${because}` });
+      if (!when || (value !== undefined && value !== "")) return;
+      ctx.addIssue({ code: "custom", path, message: `required when ${because}` });
     };
     const recording = asRecord(config["recording"]);
     const transcripts = asRecord(config["transcripts"]);

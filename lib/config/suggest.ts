@@ -3,15 +3,19 @@
 /** The candidate closest to `name`, when it is close enough to be a likely typo. */
 export function suggest(name: string, candidates: Iterable<string>): string | undefined {
   const wanted = normalize(name);
+  const all = [...candidates];
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const candidate of candidates) {
+  for (const candidate of all) {
     const distance = editDistance(wanted, normalize(candidate));
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
   // One edit per three characters: "trun_stop_secs" → "turn_stop_secs", but "foo" ↛ "host".
   const allowed = Math.max(1, Math.floor(wanted.length / 3));
-  return bestDistance <= allowed ? best : undefined;
+  if (bestDistance <= allowed) return best;
+  // A shortened name ("user" for "username") when only one key starts with it.
+  const longer = wanted.length >= 4 ? all.filter((c) => normalize(c).startsWith(wanted)) : [];
+  return longer.length === 1 ? longer[0] : undefined;
 }
 
 /** camelCase, kebab-case and case differences are not typos: turnStopSecs ≡ turn_stop_secs. */

@@ -11,7 +11,7 @@ export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 const origin = z
   .string()
   .trim()
-  .regex(/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i, "expected an origin like https://app.example.com (no path, no trailing /)");
+  .regex(/^(\*|[a-z][a-z0-9+.-]*:\/\/[^/\s]+)$/i, "expected an origin like https://app.example.com (no path, no trailing /)");
 
 export const serverShape = {
   host: z
