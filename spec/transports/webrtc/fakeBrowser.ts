@@ -45,6 +45,7 @@ export class FakeBrowser {
       iceUseIpv4: false,
       iceUseIpv6: false,
       iceAdditionalHostAddresses: ["127.0.0.1"],
+      bundlePolicy: "max-bundle", // as Chrome does
       codecs: { audio: [useOPUS()], video: [useVP8(), useH264()] },
     });
     this.audio = this.pc.addTransceiver("audio", { direction: "sendrecv" });
