@@ -46,12 +46,6 @@ export function resolveApiKey(config: KeySource, provider: string, env: Env = pr
   return spec.keyFallback === undefined ? undefined : resolveApiKey(config, spec.keyFallback, env);
 }
 
-/** Where a provider's key may be put, for messages: `api_keys.qwen or DASHSCOPE_API_KEY or QWEN_API_KEY`. */
-export function keyPlaces(provider: string): string {
-  const spec = providerSpec(provider);
-  return [...spec.keyNames.map((n) => `api_keys.${n}`), ...spec.envVars].join(" or ");
-}
-
 /**
  * One message per provider that the voice pipeline needs a key for and has none.
  * Empty when the voice pipeline is off.
