@@ -3,8 +3,15 @@
 // (buildSessionPipeline) from that session's own context, so sessions share nothing.
 //
 // Order, source to sink:
-//   plugins from config (default ["echo"])    — the voice pipeline goes here when configured
-//   user→bot latency observer                 — last, to see user turns and bot speech both
+//   RTVI head                                  — client-ready, client messages, errors
+//   stages (voice pipeline, when configured)
+//   plugins from config (default ["echo"])
+//   user→bot latency observer                  — sees user turns and bot speech both
+//   RTVI observer                              — reports what the session sends out as RTVI events
+//
+// RTVI is in every session: it only speaks to a client after that client's `client-ready`
+// (errors excepted), so plain JSON clients are unaffected. "rtvi" in `plugins` is therefore
+// redundant and skipped; `plugin_options.rtvi` configures it.
 //
 // Extending: the voice pipeline adds its stage by returning processors from a
 // `SessionStage` passed in `extraStages` (or by editing this file's `stages`), keeping
@@ -14,8 +21,9 @@ import type { VoxrayConfig } from "../config/schema.ts";
 import type { ProcessorContext } from "../pipeline/context.ts";
 import { pipeline } from "../pipeline/pipeline.ts";
 import type { Processor } from "../pipeline/processor.ts";
-import { PluginRegistry, type ResolvedPlugin } from "../pipeline/registry.ts";
+import { PluginError, PluginRegistry, type ResolvedPlugin } from "../pipeline/registry.ts";
 import { builtinRegistry } from "../processors/builtins.ts";
+import { rtviOptions, withRtvi, type RtviOptions } from "../processors/frameworks/rtvi/rtviProcessor.ts";
 import { userBotLatencyObserver } from "../observers/userBotLatency.ts";
 
 /** The pipeline used when config names no plugins and the voice pipeline is off. */
@@ -26,6 +34,7 @@ export type SessionStage = (ctx: ProcessorContext, config: VoxrayConfig) => read
 
 export interface SessionPipelineSpec {
   readonly plugins: readonly ResolvedPlugin[];
+  readonly rtvi: RtviOptions;
   /** Stages placed before the plugins (RTVI, voice), in order. */
   readonly before: readonly SessionStage[];
 }
@@ -38,8 +47,23 @@ export interface PrepareOptions {
 /** Validates the configured plugins; throws PluginError naming every problem. */
 export function prepareSessionPipeline(config: VoxrayConfig, options: PrepareOptions = {}): SessionPipelineSpec {
   const registry = options.registry ?? builtinRegistry();
-  const names = config.plugins.length > 0 ? config.plugins : DEFAULT_PLUGINS;
-  return { plugins: registry.resolve(names, config.plugin_options), before: options.before ?? [] };
+  const listed = config.plugins.filter((name) => name !== "rtvi");
+  const names = listed.length > 0 ? listed : DEFAULT_PLUGINS;
+  const { rtvi: rtviInput, ...pluginOptions } = config.plugin_options;
+  const rtvi = rtviOptions.safeParse(rtviInput ?? {});
+  let plugins: ResolvedPlugin[];
+  try {
+    plugins = registry.resolve(names, pluginOptions);
+  } catch (error) {
+    if (!(error instanceof PluginError) || rtvi.success) throw error;
+    throw new PluginError([...error.problems, ...rtviProblems(rtvi.error.issues)]);
+  }
+  if (!rtvi.success) throw new PluginError(rtviProblems(rtvi.error.issues));
+  return { plugins, rtvi: rtvi.data, before: options.before ?? [] };
+}
+
+function rtviProblems(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string[] {
+  return issues.map((i) => `${["plugin_options", "rtvi", ...i.path.map(String)].join(".")}: ${i.message}`);
 }
 
 export function buildSessionPipeline(ctx: ProcessorContext, config: VoxrayConfig, spec: SessionPipelineSpec): Processor {
@@ -47,5 +71,5 @@ export function buildSessionPipeline(ctx: ProcessorContext, config: VoxrayConfig
   for (const stage of spec.before) stages.push(...stage(ctx, config));
   stages.push(...PluginRegistry.build(spec.plugins, ctx));
   stages.push(userBotLatencyObserver(ctx));
-  return pipeline(`session:${ctx.session.id}`, stages);
+  return pipeline(`session:${ctx.session.id}`, [withRtvi(ctx, stages, spec.rtvi)]);
 }
