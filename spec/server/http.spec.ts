@@ -5,7 +5,7 @@
 import { request } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { HttpError } from "../../lib/server/envelope.ts";
-import { bodyOf, startServer, type TestServer } from "./harness.ts";
+import { bodyOf, startServer, upgradeStatus, type TestServer } from "./harness.ts";
 
 describe("HTTP routes and envelopes", () => {
   let server: TestServer;
@@ -192,6 +192,15 @@ describe("CORS", () => {
     expect(ok.headers.get("vary")).toContain("Origin");
     const other = await fetch(`${server.url}/health`, from("https://evil.example"));
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("a list also guards WebSocket upgrades: listed origins, the server's own host, or no Origin", async () => {
+    server = await startServer({ cors_allowed_origins: ["https://app.example"] });
+    const host = new URL(server.url).host;
+    expect(await upgradeStatus(`${server.wsUrl}/ws`, { headers: { Origin: "https://evil.example" } })).toBe(403);
+    expect(await upgradeStatus(`${server.wsUrl}/ws`, { headers: { Origin: "https://app.example" } })).toBe("open");
+    expect(await upgradeStatus(`${server.wsUrl}/ws`, { headers: { Origin: `http://${host}` } })).toBe("open");
+    expect(await upgradeStatus(`${server.wsUrl}/ws`)).toBe("open");
   });
 
   it("OPTIONS preflight: 204 with methods and the allowed headers", async () => {
