@@ -157,3 +157,18 @@ export function drive(p: Processor, down$: Observable<Frame>, up$: Observable<Fr
   const ends = p.link({ down: down$, up: up$ });
   return { down: ends.down.pipe(map(show)), up: ends.up.pipe(map(show)) };
 }
+
+/** Subscribes and records "<virtual ms> <frame>" lines: readable where outputs are too dense for marbles. */
+export function timeline(scheduler: SchedulerLike, frames$: Observable<Frame>, into: string[] = []): string[] {
+  frames$.subscribe((frame) => into.push(`${scheduler.now()} ${show(frame)}`));
+  return into;
+}
+
+const MARBLE_KEYS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/** Marbles for a list of frames, one per virtual ms from 1 on: `hot(...sequence(frames))`. */
+export function sequence(frames: readonly Frame[]): [string, Record<string, Frame>] {
+  if (frames.length > MARBLE_KEYS.length) throw new Error(`at most ${MARBLE_KEYS.length} frames`);
+  const keys = frames.map((_, i) => MARBLE_KEYS[i]!);
+  return ["-" + keys.join(""), Object.fromEntries(frames.map((frame, i) => [keys[i]!, frame]))];
+}
