@@ -84,6 +84,11 @@ export class WebRTCSignaller {
     return this.live.has(pcId);
   }
 
+  /** The transport a live pc_id feeds (restart_pc keeps it across pc_ids). */
+  transportOf(pcId: string): WebRTCTransport | undefined {
+    return this.live.get(pcId)?.transport;
+  }
+
   /** POST /api/offer. Throws SignallingError (BAD_REQUEST, NOT_FOUND, VALIDATION_ERROR). */
   async offer(body: unknown, extras: OfferExtras = {}): Promise<OfferAnswer> {
     const request = parseOfferRequest(body);
