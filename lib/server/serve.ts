@@ -9,6 +9,7 @@
 
 import { readFileSync } from "node:fs";
 import { config as rxConfig } from "rxjs";
+import { voiceEnabled } from "../config/apiKeys.ts";
 import type { VoxrayConfig } from "../config/schema.ts";
 import { createMetrics, type VoxrayMetrics } from "../observers/metrics.ts";
 import type { Logger } from "../pipeline/context.ts";
@@ -82,6 +83,10 @@ export async function serve(config: VoxrayConfig, options: ServeOptions = {}): P
   log.info({ event: "config", source: options.configSource ?? "defaults" }, "configuration loaded");
 
   const pipeline = prepareSessionPipeline(config, { registry: options.registry, before: options.stages });
+  if (voiceEnabled(config) && (options.stages ?? []).length === 0) {
+    // TODO(voice): build the voice pipeline from config here, as a SessionStage.
+    log.warn({ event: "voice_not_wired" }, "providers are configured, but this server build runs the plugin pipeline only");
+  }
   const tls =
     config.tls_enable && config.tls_cert_file && config.tls_key_file
       ? { cert: readPem("tls_cert_file", config.tls_cert_file), key: readPem("tls_key_file", config.tls_key_file) }
