@@ -98,12 +98,21 @@ export class HttpServer {
     this.maxBodyBytes = opts.maxBodyBytes ?? 262_144;
     this.cors = opts.corsAllowedOrigins ?? "*";
     this.auth = new Authenticator({ apiKey: opts.apiKey });
-    const listener = (req: IncomingMessage, res: ServerResponse): void => void this.handle(req, res);
+    const listener = (req: IncomingMessage, res: ServerResponse): void => {
+      this.handle(req, res).catch((error: unknown) => this.answerFailure(req, res, error, String(res.getHeader("X-Request-ID") ?? "")));
+    };
     this.server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : createHttpServer(listener);
     this.server.headersTimeout = HEADERS_TIMEOUT_MS;
     this.server.requestTimeout = REQUEST_TIMEOUT_MS;
     this.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-    this.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(req, socket, head));
+    this.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      try {
+        this.handleUpgrade(req, socket, head);
+      } catch (error) {
+        this.log.error({ err: error }, "websocket upgrade failed");
+        socket.destroy();
+      }
+    });
     this.server.on("error", (error) => this.log.error({ err: error }, "http server error"));
     // perMessageDeflate off: audio does not compress and deflate costs CPU per message.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_MESSAGE_BYTES, perMessageDeflate: false });

@@ -3,6 +3,7 @@
 // limit, and routes added by other parts of the server.
 
 import { request } from "node:http";
+import { connect as tcpConnect } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { HttpError } from "../../lib/server/envelope.ts";
 import { bodyOf, startServer, upgradeStatus, type TestServer } from "./harness.ts";
@@ -105,6 +106,30 @@ describe("HTTP routes and envelopes", () => {
       req.end();
     });
     expect(status).toBe(413);
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  });
+
+  it("survives garbage on the wire: bad request lines, bad upgrades, half-sent requests", async () => {
+    const { port } = new URL(server.url);
+    const garbage = [
+      "NOT HTTP AT ALL\r\n\r\n",
+      "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+      "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: nope\r\n\r\n",
+      "POST /echo-body HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"a\":",
+      `GET /${"%".repeat(50)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+    ];
+    await Promise.all(
+      garbage.map(
+        (text) =>
+          new Promise<void>((resolve) => {
+            const socket = tcpConnect(Number(port), "127.0.0.1", () => socket.end(text));
+            socket.on("error", () => resolve());
+            socket.on("close", () => resolve());
+            socket.resume();
+            setTimeout(() => socket.destroy(), 300);
+          }),
+      ),
+    );
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
   });
 
