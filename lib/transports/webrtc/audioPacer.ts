@@ -63,6 +63,8 @@ export class AudioPacer {
   private closed = false;
   private speaking = false;
   private responseEnded = false;
+  /** Samples held in the resampler or the chunker since the last push. */
+  private tailPending = false;
   /** The current talkspurt: start time, packets sent in it, RTP timestamp of its first packet. */
   private spurt: { start: number; sent: number; rtpStart: number } | undefined;
   /** Deadline of the last packet sent (its play-out starts then). */
@@ -107,6 +109,7 @@ export class AudioPacer {
       this.resampler = new StreamResampler(sampleRate, OPUS_RATE);
     }
     this.responseEnded = false;
+    this.tailPending = true;
     this.queue.push(...this.chunker.push(this.resampler.process(samples)));
     this.pump();
   }
@@ -114,9 +117,7 @@ export class AudioPacer {
   /** The response is complete: its held-back and partial samples are queued, padded to 20 ms. */
   endOfResponse(): void {
     if (this.closed) return;
-    this.flushResampler();
-    const last = this.chunker.flushPadded();
-    if (last) this.queue.push(last);
+    this.flushTail();
     this.responseEnded = true;
     this.pump();
   }
@@ -127,6 +128,7 @@ export class AudioPacer {
     this.chunker.clear();
     this.resampler?.reset();
     this.responseEnded = false;
+    this.tailPending = false;
     this.endRun();
     this.resolveDrained();
     this.schedule();
@@ -164,12 +166,23 @@ export class AudioPacer {
   private pump(): void {
     if (this.closed) return;
     const now = this.now();
+    this.sendDue(now);
+    if (this.tailDue(now)) {
+      this.flushTail();
+      this.sendDue(now);
+    }
+    if (this.queue.length === 0) this.resolveDrained();
+    if (this.speaking && this.queue.length === 0 && now >= this.stopTime()) this.endRun();
+    this.schedule();
+  }
+
+  private sendDue(now: number): void {
     while (this.ready && this.queue.length > 0) {
       let spurt = this.spurt;
       if (spurt && spurt.start + spurt.sent * CHUNK_MS + MAX_LATE_MS < now) spurt = undefined; // starved: restart
       if (!spurt) spurt = this.startSpurt(now);
       const deadline = spurt.start + spurt.sent * CHUNK_MS;
-      if (deadline - this.leadMs > now) break;
+      if (deadline - this.leadMs > now) return;
       const frame = this.queue.shift() as Int16Array;
       this.opts.send({
         payload: this.encoder.encode(frame),
@@ -186,9 +199,29 @@ export class AudioPacer {
         this.opts.onSpeaking(true);
       }
     }
-    if (this.queue.length === 0) this.resolveDrained();
-    if (this.speaking && this.queue.length === 0 && now >= this.stopTime()) this.endRun();
-    this.schedule();
+  }
+
+  /**
+   * Audio that never got an explicit end of response (no TTSStoppedFrame) must not keep its
+   * last partial frame forever: once the client has played everything sent (the next
+   * frame's deadline has come) and nothing new arrived, the tail goes out padded.
+   */
+  private tailDue(now: number): boolean {
+    return (
+      this.ready &&
+      this.speaking &&
+      this.queue.length === 0 &&
+      this.tailPending &&
+      !this.responseEnded &&
+      now >= this.lastDeadline + CHUNK_MS
+    );
+  }
+
+  private flushTail(): void {
+    this.flushResampler();
+    const last = this.chunker.flushPadded();
+    if (last) this.queue.push(last);
+    this.tailPending = false;
   }
 
   private startSpurt(now: number): { start: number; sent: number; rtpStart: number } {
@@ -219,6 +252,8 @@ export class AudioPacer {
     if (this.ready && this.queue.length > 0) {
       const spurt = this.spurt;
       wake = spurt ? spurt.start + spurt.sent * CHUNK_MS - this.leadMs : this.now();
+    } else if (this.speaking && this.ready && this.tailPending && !this.responseEnded) {
+      wake = this.lastDeadline + CHUNK_MS;
     } else if (this.speaking) {
       wake = this.stopTime();
     }

@@ -54,6 +54,22 @@ describe("AudioPacer", () => {
     expect(decoded.every((d) => d.length === 960)).toBe(true);
   });
 
+  it("sends the padded tail of audio that never got an end of response once the client has played the rest", () => {
+    const { p, sent, speaking } = pacer({ leadMs: 40, stopHoldMs: 300 });
+    const start = Date.now();
+    p.setReady(true);
+    for (const chunk of chunks24k(259, 37)) p.push(chunk, 24000);
+    vi.advanceTimersByTime(1000);
+    expect(sent).toHaveLength(13); // 12 full frames, then the 19 ms tail padded
+    expect(sent.at(-1)?.at).toBe(start + 12 * 20); // the tail left when frame 11 had played, in its own slot
+    expect(sent.at(-1)?.marker).toBe(false);
+    expect(speaking.map((s) => [s.at - start, s.speaking])).toEqual([
+      [0, true],
+      [13 * 20 + 300, false],
+    ]);
+    expect(p.queuedMs).toBe(0);
+  });
+
   it("sends on deadlines start + n×20 ms, leadMs early, and never faster", () => {
     const { p, sent } = pacer({ leadMs: 40 });
     const start = Date.now();
