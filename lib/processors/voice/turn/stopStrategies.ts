@@ -198,7 +198,7 @@ function analyzerVerdicts(analyzer: TurnAnalyzer, turn: UserTurnView): Observabl
           analysis?.unsubscribe();
           analysis = speaking
             ? undefined
-            : verdict$(analyzer.analyzeEndOfTurn()).subscribe({ next: onVerdict, error: (e: unknown) => subscriber.error(e) });
+            : defer(() => verdict$(analyzer.analyzeEndOfTurn())).subscribe({ next: onVerdict, error: (e: unknown) => subscriber.error(e) });
         }
       },
       error: (e: unknown) => subscriber.error(e),

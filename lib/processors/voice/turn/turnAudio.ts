@@ -14,6 +14,9 @@
 // preSpeechMs + lag before the frame. A turn that starts without a VAD start (a transcript, a
 // push-to-talk client) keeps preSpeechMs before the UserStartedSpeakingFrame.
 //
+// After a turn is emitted the pre-speech ring starts empty: a quick next turn's pre-speech
+// never repeats audio that was already sent with the last one.
+//
 // A capture opened by the VAD that no user turn claims (a start strategy rejected "mm-hm" while
 // the bot spoke) is held after the VAD stop, in case a late transcript opens the turn, and is
 // discarded at the next VAD start. The buffer is bounded: at most preSpeechMs + lag +

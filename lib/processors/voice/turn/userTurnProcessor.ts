@@ -7,8 +7,10 @@
 //            allowed (StartFrame.allow_interruptions AND the option) and the strategy may
 //            interrupt, an InterruptionFrame follows, both ways, in the same instant: downstream
 //            it cuts the LLM, TTS and queued audio; upstream it resets the input side.
-//            Start frames are emitted BEFORE the frame that caused them, so an interruption
-//            triggered by a transcript cannot flush that transcript from a busy lane below.
+//            Start frames come right AFTER a system frame that caused them (VAD start: the
+//            turn audio below needs the VAD's lag first) and BEFORE a data frame that caused
+//            them (a transcript), so the interruption cannot flush that transcript from a busy
+//            lane below.
 //   stop   — the stop strategies, the watchdog (user_turn_stop_timeout, counted from the last
 //            user activity while the VAD is quiet) and the max duration race; the first ends
 //            the turn: UserStoppedSpeakingFrame both ways, AFTER the frame that caused it (a
@@ -27,7 +29,7 @@
 // them no turn starts and nothing is emitted.
 
 import { catchError, EMPTY, map, merge, Observable, Subject, take, tap, timer, type Subscription } from "rxjs";
-import { createFrame, type Frame } from "../../../frames/index.ts";
+import { categoryOf, createFrame, type Frame } from "../../../frames/index.ts";
 import type { ProcessorContext } from "../../../pipeline/context.ts";
 import { processor, type Processor, type ProcessorPorts } from "../../../pipeline/processor.ts";
 import { appendContinueNote, type ResumeFrames } from "./falseInterruption.ts";
@@ -109,6 +111,8 @@ class UserTurnController {
   private vadSpeaking = false;
   private closed = false;
   private turn: ActiveTurn | undefined;
+  /** A turn decided on a system frame, opened once that frame has passed. */
+  private startAfter: UserTurnStartStrategy | undefined;
   private turnCount = 0;
   private lateUntil = -Infinity;
   private idle: Subscription | undefined;
@@ -174,7 +178,9 @@ class UserTurnController {
     for (const strategy of this.start) {
       const verdict = strategy.decide(frame, at);
       if (verdict === "start") {
-        this.startTurn(strategy, frame);
+        // After a system trigger (VAD start), before a data one (transcript): see the header.
+        if (categoryOf(frame) === "system") this.startAfter = strategy;
+        else this.startTurn(strategy, frame);
         return true;
       }
       if (verdict === "reject") rejected = true;
@@ -185,6 +191,11 @@ class UserTurnController {
 
   /** Feeds the frame to the turn in progress, after it passed on: stop strategies may end the turn. */
   after(frame: Frame): void {
+    const deferred = this.startAfter;
+    if (deferred) {
+      this.startAfter = undefined;
+      this.startTurn(deferred, frame);
+    }
     this.turn?.frames.next(frame);
   }
 
@@ -196,6 +207,7 @@ class UserTurnController {
   close(why: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.startAfter = undefined;
     if (this.turn) this.endTurn(this.turn, why, false);
     this.cancelIdle();
     this.cancelRecovery();

@@ -1,0 +1,80 @@
+// False-interruption recovery: an interruption whose user turn brings no transcript (interim
+// or final) within false_interruption_timeout_secs (2 s) of the turn's end was noise. The turn
+// has ended normally (UserStoppedSpeaking, nothing for the LLM), and one LLMMessagesAppendFrame
+// with a system note and run_llm asks the assistant to continue. Any transcript in time, the
+// bot speaking again, or a cancel prevents it.
+
+import { describe, expect, it } from "vitest";
+import { Subject, VirtualTimeScheduler } from "rxjs";
+import type { Frame } from "../../../../lib/frames/index.ts";
+import { createContext } from "../../../../lib/pipeline/context.ts";
+import { FALSE_INTERRUPTION_NOTE } from "../../../../lib/processors/voice/turn/falseInterruption.ts";
+import { userTurnProcessor } from "../../../../lib/processors/voice/turn/userTurnProcessor.ts";
+import { inputs, marbles, wire } from "./support.ts";
+
+const v = inputs();
+
+describe("false interruption recovery", () => {
+  it("asks the bot to continue 2 s after a turn that interrupted it and brought no transcript", () => {
+    marbles(({ hot, expectObservable }, ctx) => {
+      const vad = hot("     B 99ms S 299ms s                    ", v);
+      const down = "        B 99ms (SUI) 295ms s 599ms u 1999ms R";
+      expectObservable(wire(userTurnProcessor(ctx), vad).down).toBe(down);
+    });
+  });
+
+  it("does not recover when a transcript arrives during the turn or within the timeout", () => {
+    marbles(({ hot, expectObservable }, ctx) => {
+      const vad = hot("     B 99ms S 99ms t 199ms s             ", v);
+      const down = "        B 99ms (SUI) 95ms t 199ms s 599ms u ";
+      expectObservable(wire(userTurnProcessor(ctx), vad).down).toBe(down);
+    });
+    marbles(({ hot, expectObservable }, ctx) => {
+      // A batch STT's transcript 1.9 s after the turn ended: in time.
+      const vad = hot("     B 99ms S 299ms s 599ms 1899ms T         ", v);
+      const down = "        B 99ms (SUI) 295ms s 599ms u 1898ms T   ";
+      expectObservable(wire(userTurnProcessor(ctx), vad).down).toBe(down);
+    });
+  });
+
+  it("does not recover when the bot speaks again first, or after a cancel", () => {
+    marbles(({ hot, expectObservable }, ctx) => {
+      const vad = hot("     B 99ms S 299ms s 999ms B           ", v);
+      const down = "        B 99ms (SUI) 295ms s 599ms u 399ms B";
+      expectObservable(wire(userTurnProcessor(ctx), vad).down).toBe(down);
+    });
+    marbles(({ hot, expectObservable }, ctx) => {
+      const vad = hot("     B 99ms S 299ms s 999ms C           ", v);
+      const down = "        B 99ms (SUI) 295ms s 599ms u 399ms C";
+      expectObservable(wire(userTurnProcessor(ctx), vad).down).toBe(down);
+    });
+  });
+
+  it("is off with a 0 timeout and follows a configured one", () => {
+    marbles(({ hot, expectObservable }, ctx) => {
+      const vad = hot("     B 99ms S 299ms s              ", v);
+      const down = "        B 99ms (SUI) 295ms s 599ms u  ";
+      expectObservable(wire(userTurnProcessor(ctx, { falseInterruptionTimeoutMs: 0 }), vad).down).toBe(down);
+    });
+    marbles(({ hot, expectObservable }, ctx) => {
+      const vad = hot("     B 99ms S 299ms s                    ", v);
+      const down = "        B 99ms (SUI) 295ms s 599ms u 499ms R ";
+      expectObservable(wire(userTurnProcessor(ctx, { falseInterruptionTimeoutMs: 500 }), vad).down).toBe(down);
+    });
+  });
+
+  it("the resume frame appends a system note and runs the LLM", () => {
+    const scheduler = new VirtualTimeScheduler();
+    const ctx = createContext({ scheduler });
+    const down = new Subject<Frame>();
+    const seen: Frame[] = [];
+    const p = userTurnProcessor(ctx, { stop: [], stopTimeoutMs: 10 });
+    p.link({ down, up: new Subject<Frame>() }).down.subscribe((f) => seen.push(f));
+    down.next(v["B"]!);
+    down.next(v["S"]!);
+    down.next(v["s"]!);
+    scheduler.flush();
+    const resume = seen.find((f) => f.type === "LLMMessagesAppendFrame");
+    expect(resume).toMatchObject({ run_llm: true, messages: [{ role: "system", content: FALSE_INTERRUPTION_NOTE }] });
+  });
+});
