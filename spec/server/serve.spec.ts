@@ -12,7 +12,9 @@ import { parseConfig } from "../../lib/config/load.ts";
 import { PluginError, definePlugin } from "../../lib/pipeline/registry.ts";
 import { processor } from "../../lib/pipeline/processor.ts";
 import { builtinRegistry } from "../../lib/processors/builtins.ts";
+import { createLogger } from "../../lib/server/logging.ts";
 import { serve } from "../../lib/server/serve.ts";
+import { PassThrough } from "node:stream";
 import { missingPrograms } from "../support/programs.ts";
 import { audioMs, connect, isJsonType, jsonAudio, sleep, startServer, tone, type TestServer } from "./harness.ts";
 
@@ -31,6 +33,36 @@ describe("serve() start-up", () => {
     expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
     expect(lines).toEqual([`Voxray listening on ${server.url}`]);
     await server.close();
+  });
+});
+
+describe("logging", () => {
+  it("writes one JSON object per line; session lines carry session_id; no per-frame info lines", async () => {
+    const out = new PassThrough();
+    const lines: any[] = [];
+    let pending = "";
+    out.on("data", (d: Buffer) => {
+      pending += d.toString();
+      const parts = pending.split("\n");
+      pending = parts.pop()!;
+      for (const line of parts) lines.push(JSON.parse(line));
+    });
+    const server = await startServer({}, { logger: createLogger("info", out), warnings: ["unknown key \"prot\""], configSource: "test.json" });
+    const client = await connect(`${server.wsUrl}/ws`);
+    for (let i = 0; i < 50; i++) client.send(jsonAudio(tone(20)));
+    await client.waitFor(() => audioMs(client.json()) >= 990);
+    client.close();
+    await client.closed;
+    await server.close();
+    expect(lines.find((l) => l.event === "config_warning")?.msg).toBe('unknown key "prot"');
+    expect(lines.find((l) => l.event === "config")?.source).toBe("test.json");
+    const sessionLines = lines.filter((l) => ["ws_connected", "session_start", "session_end"].includes(l.event));
+    expect(sessionLines).toHaveLength(3);
+    const ids = new Set(sessionLines.map((l) => l.session_id));
+    expect(ids.size).toBe(1);
+    expect([...ids][0]).toMatch(/^[0-9a-f-]{36}$/);
+    // 50 audio frames in, ~50 out: the info log stays a handful of lines.
+    expect(lines.length).toBeLessThan(15);
   });
 });
 
