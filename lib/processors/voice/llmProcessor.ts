@@ -30,6 +30,7 @@ import type { ProcessorContext } from "../../pipeline/context.ts";
 import { errorFrame, reportUpstream } from "../../pipeline/errors.ts";
 import { processor, type Processor } from "../../pipeline/processor.ts";
 import { lanes } from "../../operators/lanes.ts";
+import { ServiceError } from "../../services/service-error.ts";
 import type { LLMEvent, LLMService } from "../../services/types.ts";
 import type { LLMContextStore } from "../aggregators/llmContext.ts";
 import { resultText } from "../aggregators/userContextAggregator.ts";
@@ -58,9 +59,10 @@ export function llmProcessor(ctx: ProcessorContext, options: LLMProcessorOptions
   const frame = createFrameFor(ctx);
 
   return processor(name, (ports) => {
+    const labels = { provider: service.name, model: service.model };
     const report = (error: unknown): Observable<never> => {
-      ctx.log.warn({ err: error, processor: name }, "LLM request failed");
-      ctx.metrics.inc("llm_errors_total");
+      ctx.log.warn({ err: error, processor: name }, "LLM response failed");
+      ctx.metrics.inc("llm_errors_total", { provider: service.name, error_type: errorType(error) });
       ports.pushUp(errorFrame(ctx, name, error));
       return EMPTY;
     };
@@ -88,15 +90,14 @@ export function llmProcessor(ctx: ProcessorContext, options: LLMProcessorOptions
                     if (event.text === "") return EMPTY;
                     if (firstToken) {
                       firstToken = false;
-                      ctx.metrics.observe("llm_time_to_first_token_seconds", (ctx.scheduler.now() - requestedAt) / 1000);
+                      ctx.metrics.observe("llm_time_to_first_token_seconds", (ctx.scheduler.now() - requestedAt) / 1000, labels);
                     }
                     return [frame("LLMTextFrame", { text: event.text, includes_inter_frame_spaces: true })];
                   case "tool_calls":
                     calls = event.calls;
                     return EMPTY;
                   case "usage":
-                    ctx.metrics.inc("llm_prompt_tokens_total", {}, event.prompt_tokens);
-                    ctx.metrics.inc("llm_completion_tokens_total", {}, event.completion_tokens);
+                    ctx.log.debug({ processor: name, ...event }, "LLM token usage");
                     return EMPTY;
                   default:
                     return EMPTY;
@@ -157,7 +158,10 @@ export function llmProcessor(ctx: ProcessorContext, options: LLMProcessorOptions
       return concat(
         of(frame("LLMFullResponseStartFrame", {})),
         modelRound(0, maxToolRounds === 0 ? "none" : context.tool_choice).pipe(catchError(report)),
-        defer(() => of(frame("LLMFullResponseEndFrame", {}))),
+        defer(() => {
+          ctx.metrics.observe("llm_generation_latency_seconds", (ctx.scheduler.now() - requestedAt) / 1000, labels);
+          return of(frame("LLMFullResponseEndFrame", {}));
+        }),
       );
     };
 
@@ -176,6 +180,12 @@ export function llmProcessor(ctx: ProcessorContext, options: LLMProcessorOptions
  */
 function followUpChoice(choice: ToolChoice | undefined): ToolChoice | undefined {
   return choice === undefined || choice === "auto" || choice === "none" ? choice : "auto";
+}
+
+/** The `error_type` metric label: the HTTP status when the provider answered, else the error's name. */
+function errorType(error: unknown): string {
+  if (error instanceof ServiceError && error.status !== undefined) return String(error.status);
+  return error instanceof Error ? error.name : "error";
 }
 
 function parseForReport(raw: string): unknown {

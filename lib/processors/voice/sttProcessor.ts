@@ -21,9 +21,10 @@
 import { concat, concatMap, defer, finalize, map, Subject, type Observable, type Subscription } from "rxjs";
 import { createFrame, type Frame } from "../../frames/index.ts";
 import type { ProcessorContext } from "../../pipeline/context.ts";
-import { errorFrame, reportUpstream } from "../../pipeline/errors.ts";
+import { reportUpstream } from "../../pipeline/errors.ts";
 import { processor, type Processor, type ProcessorParts, type ProcessorPorts } from "../../pipeline/processor.ts";
 import { lanes } from "../../operators/lanes.ts";
+import { ServiceError } from "../../services/service-error.ts";
 import type { STTService } from "../../services/types.ts";
 
 export interface STTProcessorOptions {
@@ -54,7 +55,8 @@ export function sttProcessor(ctx: ProcessorContext, options: STTProcessorOptions
   return processor(name, (ports) => {
     const reportError = reportUpstream(ctx, name, ports.pushUp);
     const onError = (error: unknown, frame: Frame): null => {
-      ctx.metrics.inc("stt_errors_total");
+      const status = error instanceof ServiceError ? error.status : undefined;
+      ctx.metrics.inc("stt_errors_total", { provider: service.name, error_type: status !== undefined ? String(status) : error instanceof Error ? error.name : "error" });
       return reportError(error, frame);
     };
     if (service.streaming && service.open) return streamingParts(ctx, name, options, ports, transcript, onError);
@@ -97,7 +99,7 @@ function transcribeTurn(
         }),
       );
     const final$ = defer(() => {
-      ctx.metrics.observe("stt_transcription_latency_seconds", (ctx.scheduler.now() - requestedAt) / 1000);
+      ctx.metrics.observe("stt_transcription_latency_seconds", (ctx.scheduler.now() - requestedAt) / 1000, { provider: service.name, model: service.model });
       return finals.length > 0 ? [transcript("TranscriptionFrame", finals.join(" "), detected ?? language)] : [];
     });
     return concat(events$, final$);
@@ -141,9 +143,8 @@ function streamingParts(
       },
       error: (error: unknown) => {
         closed();
-        ctx.metrics.inc("stt_errors_total");
-        ctx.log.warn({ err: error, processor: name }, "STT stream failed; it reopens at the next audio");
-        ports.pushUp(errorFrame(ctx, name, error));
+        onError(error, first);
+        ctx.log.info({ processor: name }, "STT stream closed by the failure; it reopens at the next audio");
       },
       complete: closed,
     });

@@ -26,6 +26,7 @@ import type { ProcessorContext } from "../../pipeline/context.ts";
 import { errorFrame, reportUpstream } from "../../pipeline/errors.ts";
 import { processor, type Processor } from "../../pipeline/processor.ts";
 import { lanes } from "../../operators/lanes.ts";
+import { ServiceError } from "../../services/service-error.ts";
 import type { TTSChunk, TTSService } from "../../services/types.ts";
 import { WORD_TIMINGS_KEY, type HeardWordTiming } from "../aggregators/assistantContext.ts";
 import { sentenceAggregator, type SentenceAggregatorOptions } from "../aggregators/sentenceAggregator.ts";
@@ -52,9 +53,11 @@ export function ttsProcessor(ctx: ProcessorContext, options: TTSProcessorOptions
   let started = false;
 
   return processor(name, (ports) => {
+    const labels = { provider: service.name, model: service.model };
     const reportError = (error: unknown): Observable<never> => {
       ctx.log.warn({ err: error, processor: name }, "TTS request failed");
-      ctx.metrics.inc("tts_errors_total");
+      const status = error instanceof ServiceError ? error.status : undefined;
+      ctx.metrics.inc("tts_errors_total", { provider: service.name, error_type: status !== undefined ? String(status) : error instanceof Error ? error.name : "error" });
       ports.pushUp(errorFrame(ctx, name, error));
       return EMPTY;
     };
@@ -80,14 +83,19 @@ export function ttsProcessor(ctx: ProcessorContext, options: TTSProcessorOptions
           concatMap((chunk: TTSChunk) => {
             if (firstChunk) {
               firstChunk = false;
-              ctx.metrics.observe("tts_time_to_first_audio_chunk_seconds", (ctx.scheduler.now() - requestedAt) / 1000);
+              ctx.metrics.observe("tts_time_to_first_audio_chunk_seconds", (ctx.scheduler.now() - requestedAt) / 1000, labels);
             }
             const words = chunk.words?.map((w) => ({ word: w.word, start_ms: w.startMs }));
             if (chunk.sampleRate === rate) return toFrame(chunk.pcm, words);
             if (!resampler || resampler.fromRate !== chunk.sampleRate) resampler = new StreamResampler(chunk.sampleRate, rate);
             return toFrame(int16ToPcmBytes(resampler.process(asInt16(chunk.pcm))), words);
           }),
-          concatWith(defer(() => (resampler ? toFrame(int16ToPcmBytes(resampler.flush())) : []))),
+          concatWith(
+            defer(() => {
+              ctx.metrics.observe("tts_synthesis_latency_seconds", (ctx.scheduler.now() - requestedAt) / 1000, labels);
+              return resampler ? toFrame(int16ToPcmBytes(resampler.flush())) : [];
+            }),
+          ),
           catchError(reportError),
         );
         return concat(head, audio$);
