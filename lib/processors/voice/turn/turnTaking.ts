@@ -17,6 +17,7 @@ import { vadProcessor, type StreamVad } from "../vadProcessor.ts";
 import { turnAudioProcessor, type TurnAudioOptions } from "./turnAudio.ts";
 import { userTurnProcessor, type UserTurnOptions } from "./userTurnProcessor.ts";
 import { vadAnalyzerFactory, type VadSettings } from "./vadFactory.ts";
+import { turnOptionsFromConfig, type TurnConfig } from "./turnConfig.ts";
 
 export type TurnDetection = "vad" | "silence" | "none";
 
@@ -50,4 +51,9 @@ export function turnTaking(ctx: ProcessorContext, options: TurnTakingOptions): P
   }
   stages.push(userTurnProcessor(ctx, options.userTurn), turnAudioProcessor(ctx, options.audio));
   return pipeline("turn_taking", stages);
+}
+
+/** The turn-taking front for a session, from its config (shape of the server's SessionStage). */
+export function turnTakingStage(ctx: ProcessorContext, config: TurnConfig): readonly Processor[] {
+  return [turnTaking(ctx, turnOptionsFromConfig(config))];
 }

@@ -240,17 +240,20 @@ class UserTurnController {
     this.recovery?.unsubscribe();
     this.recovery = undefined;
     this.lateUntil = -Infinity;
-    // A turn opened by the client's own UserStartedSpeakingFrame: that frame is the report.
-    const external = trigger?.type === "UserStartedSpeakingFrame";
-    if (!external) this.both(() => createFrame(ids, "UserStartedSpeakingFrame", strategy.emulated ? { emulated: true } : {}));
+    // Decide, and record the turn, before emitting anything: the frames below reach the output
+    // transport synchronously, and it may answer at once with BotStoppedSpeaking upstream,
+    // which must find the bot state as it was and the turn already open (no idle timer).
     const interrupt = this.botSpeaking && this.allowOption && this.allowedByStart && strategy.interrupts;
-    if (interrupt) {
-      this.both(() => createFrame(ids, "InterruptionFrame", {}));
-      if (this.falseInterruptionMs > 0 && (trigger === undefined || transcriptText(trigger) === undefined)) this.recoveryPending = true;
-    }
     const turn: ActiveTurn = { number: ++this.turnCount, frames: new Subject<Frame>(), startedBy: strategy };
     this.turn = turn;
+    if (interrupt && this.falseInterruptionMs > 0 && (trigger === undefined || transcriptText(trigger) === undefined)) this.recoveryPending = true;
     this.ctx.log.debug({ event: "user_turn_started", turn: turn.number, strategy: strategy.name, interrupt }, "user turn started");
+    // A turn opened by the client's own UserStartedSpeakingFrame: that frame is the report.
+    if (trigger?.type !== "UserStartedSpeakingFrame") {
+      this.both(() => createFrame(ids, "UserStartedSpeakingFrame", strategy.emulated ? { emulated: true } : {}));
+    }
+    if (interrupt) this.both(() => createFrame(ids, "InterruptionFrame", {}));
+    if (this.turn !== turn) return;
     const view: UserTurnView = { frames$: turn.frames.asObservable(), vadSpeaking: this.vadSpeaking, scheduler: this.ctx.scheduler };
     const stops = merge(
       ...this.stop.map((s) =>

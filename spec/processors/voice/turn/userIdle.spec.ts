@@ -4,6 +4,9 @@
 // armed during a user turn, and never before the bot has spoken.
 
 import { describe, it } from "vitest";
+import { tap } from "rxjs";
+import { pipeline } from "../../../../lib/pipeline/pipeline.ts";
+import { processor } from "../../../../lib/pipeline/processor.ts";
 import { userTurnProcessor } from "../../../../lib/processors/voice/turn/userTurnProcessor.ts";
 import { inputs, marbles, wire } from "./support.ts";
 
@@ -61,6 +64,23 @@ describe("user idle", () => {
       const vad = hot("     B 99ms S 99ms b 99ms s             ", v);
       const down = "        B 99ms (SUI) 95ms b 99ms s 599ms u 1999ms R";
       expectObservable(wire(userTurnProcessor(ctx, idle), vad).down).toBe(down);
+    });
+  });
+});
+
+describe("user idle and an output that answers at once", () => {
+  it("a BotStoppedSpeaking sent back synchronously by the interruption does not arm the idle timer", () => {
+    marbles(({ hot, expectObservable }, ctx) => {
+      // Stand-in output transport: an InterruptionFrame makes it report the bot stopped, upstream, at once.
+      const output = processor("output", (ports) => ({
+        down: (frames$) => frames$.pipe(tap((f) => f.type === "InterruptionFrame" && ports.pushUp(inputs()["b"]!))),
+      }));
+      const chain = pipeline("p", [userTurnProcessor(ctx, { ...idle, falseInterruptionTimeoutMs: 0 }), output]);
+      const vad = hot("     B 99ms S 99ms s                    ", v);
+      const down = "        B 99ms (SUI) 95ms s 599ms u 9999ms -";
+      const out = wire(chain, vad);
+      expectObservable(out.up).toBe("100ms (UbI) 695ms u");
+      expectObservable(out.down).toBe(down);
     });
   });
 });
