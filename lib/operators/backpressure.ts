@@ -8,10 +8,14 @@
 //
 //   "pause"        ask the source to stop reading (`pause()`), resume at half capacity;
 //                  frames already in flight are still queued, so nothing is lost
-//   "drop_oldest"  drop the oldest non-system frame to make room (stale audio goes first)
+//   "drop_oldest"  drop the oldest droppable frame to make room: stale audio goes first
 //   "error"        fail the stream with BackpressureOverflowError
 //
-// System frames are never dropped: they are queued past capacity if they must be.
+// Droppable means data/control frames and input audio. Input audio is a system frame (so
+// it never waits behind data work inside the pipeline) but it is also the flood: 50 frames
+// a second, where fresh audio is worth more than stale. Every other system frame (Start,
+// Cancel, Interruption, speaking state, DTMF, messages) is never dropped: it is queued past
+// capacity if it must be.
 //
 //   source:  -a-b-c-d-e----|     capacity 2, drop_oldest
 //   ready$:  f---------t
@@ -60,6 +64,11 @@ export class BackpressureOverflowError extends Error {
   }
 }
 
+/** Frames the queue may drop or refuse: data/control frames and input audio. */
+export function droppable(frame: Frame): boolean {
+  return frame.type === "InputAudioRawFrame" || categoryOf(frame) !== "system";
+}
+
 export function createBackpressureStats(): BackpressureStats {
   return { depth: 0, highWater: 0, dropped: 0, pauses: 0, paused: false };
 }
@@ -87,7 +96,7 @@ export function backpressure(config: BackpressureConfig = {}): MonoTypeOperatorF
       const dropOldest = (): boolean => {
         for (let i = head; i < queue.length; i++) {
           const f = queue[i]!;
-          if (categoryOf(f) !== "system") {
+          if (droppable(f)) {
             queue.splice(i, 1);
             stats.dropped++;
             config.onDrop?.(f);
@@ -127,7 +136,7 @@ export function backpressure(config: BackpressureConfig = {}): MonoTypeOperatorF
       };
 
       const enqueue = (frame: Frame): void => {
-        if (depth() >= capacity && categoryOf(frame) !== "system") {
+        if (depth() >= capacity && droppable(frame)) {
           if (policy === "error") {
             subscriber.error(new BackpressureOverflowError(capacity));
             return;

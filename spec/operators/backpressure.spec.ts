@@ -15,8 +15,9 @@ const b = text("b");
 const c = text("c");
 const d = text("d");
 const e = text("e");
-const s = frame("InputAudioRawFrame", { audio: new Uint8Array(2), sample_rate: 16000, num_channels: 1, num_frames: 1 });
-const values = { a, b, c, d, e, s, t: true, f: false };
+const s = frame("UserStartedSpeakingFrame", {});
+const m = frame("InputAudioRawFrame", { audio: new Uint8Array(2), sample_rate: 16000, num_channels: 1, num_frames: 1 });
+const values = { a, b, c, d, e, s, m, t: true, f: false };
 
 describe("backpressure", () => {
   it("passes frames straight through while the consumer is ready", () => {
@@ -76,7 +77,20 @@ describe("backpressure", () => {
     expect(stats.highWater).toBe(2);
   });
 
-  it("never drops system frames, even past capacity", () => {
+  it("drops stale input audio like data frames", () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const source = hot("-m-a-m-s-m------|", values);
+      const ready = hot(" f---------t------", values);
+      // capacity 2: the first m goes when the second arrives, then a when the third does;
+      // s is queued past capacity rather than dropped.
+      expectObservable(source.pipe(backpressure({ capacity: 2, overflow: "drop_oldest", ready$: ready }))).toBe(
+        "----------(msm)-|",
+        values,
+      );
+    });
+  });
+
+  it("never drops other system frames, even past capacity", () => {
     testScheduler().run(({ hot, expectObservable }) => {
       const source = hot("-s-s-s-----|", values);
       const ready = hot(" f-----t-----", values);
