@@ -6,6 +6,9 @@
 //     plays out), cancel whatever is left after 10 s, close the server, exit 0.
 //
 // close() runs the same shutdown without exiting (tests, embedding).
+//
+// Other endpoints plug in as `extensions`, each called with the server's parts before it
+// listens: `({ http, sessions }) => http.route("POST", "/start", handler, { auth: true })`.
 
 import { readFileSync } from "node:fs";
 import { config as rxConfig } from "rxjs";
@@ -19,6 +22,18 @@ import { HttpServer } from "./http.ts";
 import { createLogger, logLevel } from "./logging.ts";
 import { prepareSessionPipeline, type SessionStage } from "./sessionPipeline.ts";
 import { SessionManager } from "./sessions.ts";
+
+/** What an extension gets to add routes, upgrades and readiness checks before the server listens. */
+export interface ServerParts {
+  readonly config: VoxrayConfig;
+  readonly http: HttpServer;
+  readonly sessions: SessionManager;
+  readonly metrics: VoxrayMetrics;
+  readonly log: Logger;
+}
+
+/** Adds endpoints (WebRTC offers, /start, telephony, static files…) to the server. */
+export type ServerExtension = (parts: ServerParts) => void | Promise<void>;
 
 export interface ServeOptions {
   /** Config warnings to log at start-up (unknown keys, ignored values…). */
@@ -36,6 +51,8 @@ export interface ServeOptions {
   readonly registry?: PluginRegistry;
   /** Stages placed before the plugins in every session (see sessionPipeline.ts). */
   readonly stages?: readonly SessionStage[];
+  /** Run in order after the core routes are registered and before listening. */
+  readonly extensions?: readonly ServerExtension[];
 }
 
 export interface RunningServer {
@@ -108,6 +125,7 @@ export async function serve(config: VoxrayConfig, options: ServeOptions = {}): P
     tls,
   });
   registerCoreRoutes(http, { metrics, metricsEnabled: config.metrics_enabled, sessions });
+  for (const extend of options.extensions ?? []) await extend({ config, http, sessions, metrics, log });
 
   const host = bindHost(config.host);
   const address = await http.listen(config.port, host);

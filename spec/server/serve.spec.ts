@@ -26,6 +26,22 @@ describe("serve() start-up", () => {
     await expect(started).rejects.toThrow(/unknown plugin "ecko" \(did you mean "echo"\?\)/);
   });
 
+  it("runs extensions before listening, so their routes and sockets are there from the start", async () => {
+    const server = await startServer(
+      {},
+      {
+        extensions: [
+          ({ http, sessions }) => {
+            http.route("GET", "/hello", () => ({ sessions: sessions.size }), { auth: true });
+          },
+        ],
+      },
+    );
+    const res = await fetch(`${server.url}/api/v1/hello`);
+    expect(await res.json()).toMatchObject({ data: { sessions: 0 } });
+    await server.close();
+  });
+
   it("binds localhost as 127.0.0.1 and prints one line with the URL", async () => {
     const lines: string[] = [];
     const config = parseConfig({ host: "localhost", port: 0, log_level: "silent" });
