@@ -92,8 +92,10 @@ export interface FrameFieldMap {
   InputTransportMessageFrame: { readonly message: unknown };
   OutputTransportMessageUrgentFrame: { readonly message: unknown };
   OutputDTMFUrgentFrame: { readonly button: string };
-  RTVIClientMessageFrame: { readonly msg_id: string; readonly type: string; readonly data?: unknown };
-  RTVIServerMessageFrame: { readonly type: string; readonly id?: string; readonly data?: unknown };
+  /** A `client-message {t, d}` from an RTVI client; `msg_id` is echoed on the reply. */
+  RTVIClientMessageFrame: { readonly msg_id: string; readonly t: string; readonly d?: unknown };
+  /** An app message for RTVI clients: `server-message {data}`, or with `reply_to` a `server-response`. */
+  RTVIServerMessageFrame: { readonly data?: unknown; readonly reply_to?: string; readonly t?: string };
   MetricsFrame: { readonly data: readonly { readonly kind: string; readonly processor: string; readonly model?: string; readonly value: unknown }[] };
   FunctionCallsStartedFrame: { readonly function_calls: readonly { readonly function_name: string; readonly tool_call_id: string }[] };
   FunctionCallCancelFrame: { readonly function_name: string; readonly tool_call_id: string };

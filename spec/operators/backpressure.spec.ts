@@ -8,6 +8,7 @@ import {
   BackpressureOverflowError,
   createBackpressureStats,
 } from "../../lib/operators/backpressure.ts";
+import type { Frame } from "../../lib/frames/index.ts";
 import { frame, testScheduler, text } from "../support/marbles.ts";
 
 const a = text("a");
@@ -17,7 +18,8 @@ const d = text("d");
 const e = text("e");
 const s = frame("UserStartedSpeakingFrame", {});
 const m = frame("InputAudioRawFrame", { audio: new Uint8Array(2), sample_rate: 16000, num_channels: 1, num_frames: 1 });
-const values = { a, b, c, d, e, s, m, t: true, f: false };
+const values: Record<string, Frame> = { a, b, c, d, e, s, m };
+const gate = { t: true, f: false };
 
 describe("backpressure", () => {
   it("passes frames straight through while the consumer is ready", () => {
@@ -31,15 +33,15 @@ describe("backpressure", () => {
   it("propagates errors, empty and never", () => {
     testScheduler().run(({ cold, expectObservable }) => {
       expectObservable(cold("-a-#", values).pipe(backpressure())).toBe("-a-#", values);
-      expectObservable(cold("|").pipe(backpressure())).toBe("|");
-      expectObservable(cold("-").pipe(backpressure())).toBe("-");
+      expectObservable(cold<Frame>("|").pipe(backpressure())).toBe("|");
+      expectObservable(cold<Frame>("-").pipe(backpressure())).toBe("-");
     });
   });
 
   it("queues while not ready and drains in order when ready", () => {
     testScheduler().run(({ hot, expectObservable }) => {
       const source = hot("-a-b-c---------|", values);
-      const ready = hot(" f-------t-------", values);
+      const ready = hot(" f-------t-------", gate);
       const expected = "  --------(abc)--|";
       expectObservable(source.pipe(backpressure({ ready$: ready }))).toBe(expected, values);
     });
@@ -48,7 +50,7 @@ describe("backpressure", () => {
   it("completes only after the queue has drained", () => {
     testScheduler().run(({ hot, expectObservable }) => {
       const source = hot("-a-|", values);
-      const ready = hot(" f----t", values);
+      const ready = hot(" f----t", gate);
       expectObservable(source.pipe(backpressure({ ready$: ready }))).toBe("-----(a|)", values);
     });
   });
@@ -58,7 +60,7 @@ describe("backpressure", () => {
     const dropped: string[] = [];
     testScheduler().run(({ hot, expectObservable }) => {
       const source = hot("-a-s-b-c-d----|", values);
-      const ready = hot(" f---------t----", values);
+      const ready = hot(" f---------t----", gate);
       // capacity 2: at b the queue [a,s] is full → a dropped; at c → b dropped (s is system); at d → c dropped.
       const expected = "  ----------(sd)|";
       const result = source.pipe(
@@ -80,7 +82,7 @@ describe("backpressure", () => {
   it("drops stale input audio like data frames", () => {
     testScheduler().run(({ hot, expectObservable }) => {
       const source = hot("-m-a-m-s-m------|", values);
-      const ready = hot(" f---------t------", values);
+      const ready = hot(" f---------t------", gate);
       // capacity 2: the first m goes when the second arrives, then a when the third does;
       // s is queued past capacity rather than dropped.
       expectObservable(source.pipe(backpressure({ capacity: 2, overflow: "drop_oldest", ready$: ready }))).toBe(
@@ -93,7 +95,7 @@ describe("backpressure", () => {
   it("never drops other system frames, even past capacity", () => {
     testScheduler().run(({ hot, expectObservable }) => {
       const source = hot("-s-s-s-----|", values);
-      const ready = hot(" f-----t-----", values);
+      const ready = hot(" f-----t-----", gate);
       expectObservable(source.pipe(backpressure({ capacity: 1, overflow: "drop_oldest", ready$: ready }))).toBe(
         "------(sss)|",
         values,
@@ -104,7 +106,7 @@ describe("backpressure", () => {
   it("error fails the stream when the queue overflows", () => {
     testScheduler().run(({ hot, expectObservable }) => {
       const source = hot("-a-b-c-|", values);
-      const ready = hot(" f-------", values);
+      const ready = hot(" f-------", gate);
       expectObservable(source.pipe(backpressure({ capacity: 2, overflow: "error", ready$: ready }))).toBe(
         "-----#",
         values,
@@ -118,7 +120,7 @@ describe("backpressure", () => {
     const calls: string[] = [];
     testScheduler().run(({ hot, expectObservable, flush }) => {
       const source = hot("-a-b-c-d-e------|", values);
-      const ready = hot(" f--------t----", values);
+      const ready = hot(" f--------t----", gate);
       const result = source.pipe(
         backpressure({
           capacity: 4,
@@ -141,7 +143,7 @@ describe("backpressure", () => {
     const stats = createBackpressureStats();
     testScheduler().run(({ hot, expectObservable, expectSubscriptions }) => {
       const source = hot("-a-b-c-|", values);
-      const ready = hot(" f-------", values);
+      const ready = hot(" f-------", gate);
       expectObservable(source.pipe(backpressure({ ready$: ready, stats })), "^----!").toBe("-", values);
       expectSubscriptions(source.subscriptions).toBe("^----!");
       expectSubscriptions(ready.subscriptions).toBe("^----!");
@@ -163,7 +165,7 @@ describe("backpressure", () => {
   });
 
   it("keeps order when a frame arrives re-entrantly during a drain", () => {
-    const source = new Subject<typeof a>();
+    const source = new Subject<Frame>();
     const ready = new Subject<boolean>();
     const out: string[] = [];
     source.pipe(backpressure({ ready$: ready })).subscribe((f) => {

@@ -32,8 +32,8 @@ describe("lanes", () => {
   it("propagates errors, empty and never", () => {
     testScheduler().run(({ cold, expectObservable }) => {
       expectObservable(cold("-a-#", values).pipe(lanes({}))).toBe("-a-#", values);
-      expectObservable(cold("|").pipe(lanes({}))).toBe("|");
-      expectObservable(cold("-").pipe(lanes({}))).toBe("-");
+      expectObservable(cold<Frame>("|").pipe(lanes({}))).toBe("|");
+      expectObservable(cold<Frame>("-").pipe(lanes({}))).toBe("-");
     });
   });
 

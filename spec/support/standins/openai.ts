@@ -321,10 +321,10 @@ async function parseBody(contentType: string | undefined, raw: Buffer): Promise<
   try {
     if (contentType?.startsWith("multipart/form-data")) {
       // The platform's own multipart parser (undici) reads what the client's FormData wrote.
-      const form = await new Response(raw, { headers: { "content-type": contentType } }).formData();
+      const form = await new Response(new Uint8Array(raw), { headers: { "content-type": contentType } }).formData();
       const fields: Record<string, string> = {};
       let file: UploadedFile | undefined;
-      for (const [name, value] of form.entries()) {
+      for (const [name, value] of form as unknown as Iterable<[string, string | (Blob & { name: string })]>) {
         if (typeof value === "string") fields[name] = value;
         else if (name === "file") file = { name: value.name, type: value.type, bytes: new Uint8Array(await value.arrayBuffer()) };
       }
