@@ -152,7 +152,12 @@ export class WebRTCSignaller {
       throw error;
     }
     this.track(pcId, { peer, transport, busy: Promise.resolve() });
-    this.opts.onTransport(transport, context);
+    try {
+      this.opts.onTransport(transport, context);
+    } catch (error) {
+      await transport.close("the session could not start");
+      throw error;
+    }
     return { sdp, type: "answer", pc_id: pcId };
   }
 

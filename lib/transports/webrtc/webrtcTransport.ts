@@ -26,7 +26,7 @@ import type { Transport } from "../transport.ts";
 import { AudioPacer } from "./audioPacer.ts";
 import { CHAT_LABEL, ChatChannel, type SignallingMessage } from "./chatChannel.ts";
 import { InboundAudio } from "./inboundAudio.ts";
-import type { WebRTCPeer } from "./peer.ts";
+import type { InboundRtp, WebRTCPeer } from "./peer.ts";
 
 export interface WebRTCTransportOptions {
   readonly ids?: IdSource;
@@ -187,7 +187,7 @@ export class WebRTCTransport implements Transport {
     this.resolveClosed(reason);
   }
 
-  private onAudioPacket(inbound: InboundAudio, packet: Parameters<InboundAudio["push"]>[0]): void {
+  private onAudioPacket(inbound: InboundAudio, packet: InboundRtp): void {
     const chunks = inbound.push(packet);
     if (this.paused || this.muted) {
       this.droppedInputChunks += chunks.length;
