@@ -73,7 +73,7 @@ const SAMPLES: Record<string, { data?: unknown; expect: Record<string, unknown> 
   InterruptionFrame: { expect: { type: "InterruptionFrame" } },
   RTVIClientMessageFrame: {
     data: { msg_id: "m1", type: "get-weather", data: { city: "Oslo" } },
-    expect: { type: "RTVIClientMessageFrame", msg_id: "m1", data: { t: "get-weather", d: { city: "Oslo" } } },
+    expect: { type: "RTVIClientMessageFrame", msg_id: "m1", t: "get-weather", d: { city: "Oslo" } },
   },
   RTVIServerMessageFrame: { data: { type: "server-message", data: { n: 1 } }, expect: { type: "RTVIServerMessageFrame", data: { n: 1 } } },
   InputAudioRawFrame: {
