@@ -9,7 +9,8 @@
 //
 // Volume: Pipecat measures BS.1770 loudness of each window on the int16 scale and maps
 // -20..80 LUFS (= -110..-10 relative to full scale) onto 0..1. Here the RMS level in dBFS
-// stands in for LUFS (they agree within ~1 dB on speech): volume = (dBFS + 110) / 100,
+// stands in for LUFS (on speech they differ by a few dB: K-weighting lifts content above
+// 2 kHz by up to 4 dB and LUFS subtracts 0.7 dB): volume = (dBFS + 110) / 100,
 // clipped to 0..1, then smoothed exponentially with factor 0.2 per window. So min_volume 0.6
 // is -50 dBFS, normal speech (-30..-20 dBFS) reads 0.8..0.9 and digital silence 0. When
 // min_volume is 0 the gate is off and no volume is computed at all.

@@ -2,13 +2,16 @@
 // session per process, shared by every stream; each stream keeps its own recurrent state.
 //
 // Why the internal binding: onnxruntime-node's public `session.run` returns a Promise that
-// runs the model after a `setImmediate`, i.e. one macrotask hop per 32 ms window, which the
-// audio path forbids (a timer hop costs ~1 ms of latency under load, and each run pays the
-// Promise and tensor-wrapping overhead on top). Underneath, 1.30's native binding
-// (`onnxruntime-node/dist/binding.js`, the object the public backend wraps) runs synchronously
-// and returns ort Tensors. We use it directly, so a window is analysed inline in the caller's
-// stack. The package is pinned (1.30.0); if a later version moves the binding, loading fails
-// with a message saying so rather than falling back to a hop per frame.
+// runs the model in a `setImmediate` callback, i.e. one macrotask hop per 32 ms window, which
+// the audio path forbids: each window would wait behind every I/O callback of the current
+// loop turn, and its result would land outside the caller's synchronous frame handling.
+// (Idle, the hop itself is cheap: spec/bench/vad.bench.ts measures ~10 µs more CPU and p50
+// latency per window than the inline run; the cost is ordering and tail latency under load.)
+// Underneath, 1.30's native binding (`onnxruntime-node/dist/binding.js`, the object the public
+// backend wraps) runs synchronously and returns ort Tensors. We use it directly, so a window
+// is analysed inline in the caller's stack. The package is pinned (1.30.0); if a later version
+// moves the binding, loading fails with a message saying so rather than falling back to a
+// hop per window.
 //
 // Session options: 1 intra-op and 1 inter-op thread, sequential execution, thread spinning
 // off. The default (2 intra-op threads) doubles CPU per window for no latency gain here.
