@@ -130,8 +130,6 @@ export async function serve(config: VoxrayConfig, options: ServeOptions = {}): P
   const host = bindHost(config.host);
   const address = await http.listen(config.port, host);
   const url = `${tls ? "https" : "http"}://${reachableHost(host)}:${address.port}`;
-  log.info({ event: "listening", url, port: address.port, tls: tls !== undefined, auth: http.auth.enabled }, "listening");
-  (options.print ?? ((line: string) => process.stdout.write(`${line}\n`)))(`Voxray listening on ${url}`);
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> =>
@@ -165,5 +163,8 @@ export async function serve(config: VoxrayConfig, options: ServeOptions = {}): P
     process.off("SIGINT", onSignal);
   }
 
+  // Signal handlers are in place before the line that tells a supervisor the server is up.
+  log.info({ event: "listening", url, port: address.port, tls: tls !== undefined, auth: http.auth.enabled }, "listening");
+  (options.print ?? ((line: string) => process.stdout.write(`${line}\n`)))(`Voxray listening on ${url}`);
   return { port: address.port, url, http, sessions, metrics, log, close };
 }
