@@ -1,0 +1,94 @@
+// What the load generator, the server child and the stand-in child say to each other: the IPC
+// messages of the rig, and the in-band "bench" messages the server sends its clients.
+//
+// In-band messages travel as ordinary transport messages ({label: BENCH_LABEL, ev, t}) on the
+// session's own socket, so the client learns the server's decision times on the wire it
+// measures, with no side channel to correlate. `t` is CLOCK_MONOTONIC in µs (stats.ts monoUs).
+
+import type { Summary } from "./stats.ts";
+
+export const BENCH_LABEL = "voxray-bench";
+
+/** Server-side events of one session, stamped where the decision is made. */
+export type BenchEvent =
+  /** UserStoppedSpeakingFrame leaving turn taking: the end-of-turn decision. */
+  | "eot"
+  /** UserStartedSpeakingFrame leaving turn taking. */
+  | "user_started"
+  /** InterruptionFrame leaving turn taking: the barge-in decision. */
+  | "interrupt"
+  /** InterruptionFrame reaching the end of the session pipeline, just before the transport. */
+  | "interrupt_at_sink"
+  /** BotStartedSpeakingFrame entering the pipeline from the transport: first bot audio handed to the socket. */
+  | "bot_started";
+
+export interface BenchMessage {
+  readonly label: typeof BENCH_LABEL;
+  readonly ev: BenchEvent;
+  readonly t: number;
+}
+
+export function isBenchMessage(value: unknown): value is BenchMessage {
+  return typeof value === "object" && value !== null && (value as { label?: unknown }).label === BENCH_LABEL;
+}
+
+/** Parent → server child. */
+export type ServerCommand =
+  | { readonly id: number; readonly cmd: "window-start" }
+  | { readonly id: number; readonly cmd: "window-end" }
+  | { readonly id: number; readonly cmd: "memory" }
+  | { readonly id: number; readonly cmd: "stop" };
+
+export interface WindowReport {
+  readonly wallMs: number;
+  /** user + system CPU of the whole process (every thread) over the window, % of one core. */
+  readonly cpuPct: number;
+  /** Share of the window the main thread was runnable but not running (other processes had the core), %. */
+  readonly runQueuePct: number;
+  /** monitorEventLoopDelay (1 ms resolution) over the window, ms. */
+  readonly eld: Summary;
+  /** Inbound audio frame age at the first session stage, ms (see index.ts). */
+  readonly frameAge: Summary;
+  readonly sessions: number;
+}
+
+export interface MemoryReport {
+  /** After two global.gc() runs. Bytes. */
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly external: number;
+  readonly arrayBuffers: number;
+  readonly sessions: number;
+}
+
+/** Server child → parent. */
+export type ServerReply =
+  | { readonly type: "ready"; readonly url: string; readonly pid: number }
+  | { readonly type: "window"; readonly id: number; readonly report: WindowReport }
+  | { readonly type: "memory"; readonly id: number; readonly report: MemoryReport }
+  | { readonly type: "stopped"; readonly id: number }
+  | { readonly type: "error"; readonly message: string };
+
+/** Parent → stand-in child. */
+export type StandInCommand = { readonly id: number; readonly cmd: "lateness" } | { readonly id: number; readonly cmd: "stop" };
+
+/** Stand-in child → parent. */
+export type StandInReply =
+  | { readonly type: "ready"; readonly baseURL: string }
+  | {
+      readonly type: "lateness";
+      readonly id: number;
+      /** Time to first byte beyond the configured latency, per endpoint, ms, since the last query. */
+      readonly lateness: Readonly<Record<"chat" | "transcription" | "speech", Summary>>;
+      /** CPU of the stand-in process since the last query, % of one core. */
+      readonly cpuPct: number;
+    }
+  | { readonly type: "stopped"; readonly id: number };
+
+export interface StandInLatencies {
+  readonly sttMs: number;
+  readonly ttftMs: number;
+  readonly ttsFirstByteMs: number;
+  readonly interTokenMs: number;
+  readonly ttsChunkIntervalMs: number;
+}

@@ -1,0 +1,152 @@
+// The server under test, in its own process (pinned to one core by the parent): the real
+// serve() with the bench session stage, plus the measurements only the server can make.
+//
+//   node --expose-gc --import tsx spec/bench/load/serverChild.ts      (spawned by index.ts)
+//
+// Options come as JSON in BENCH_SERVER_OPTIONS: { baseURL, config, perSessionServices }.
+// Over IPC it answers: window-start / window-end (CPU of the whole process from
+// process.cpuUsage, event-loop delay from monitorEventLoopDelay at 1 ms resolution, inbound
+// frame age from the input probe), memory (after global.gc), stop.
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector";
+import { join } from "node:path";
+import { monitorEventLoopDelay, type IntervalHistogram, type RecordableHistogram } from "node:perf_hooks";
+import { parseConfig } from "../../../lib/config/load.ts";
+import { serve } from "../../../lib/server/serve.ts";
+import { benchStage } from "./benchStage.ts";
+import { frameAgeUs } from "./probes.ts";
+import type { MemoryReport, ServerCommand, ServerReply, WindowReport } from "./protocol.ts";
+import type { Summary } from "./stats.ts";
+
+interface ChildOptions {
+  readonly baseURL: string;
+  readonly config: Record<string, unknown>;
+  readonly perSessionServices?: boolean;
+  /** Write a CPU profile of each measurement window here. */
+  readonly profileDir?: string;
+}
+
+const options = JSON.parse(process.env["BENCH_SERVER_OPTIONS"] ?? "{}") as ChildOptions;
+const reply = (message: ServerReply): void => {
+  process.send?.(message);
+};
+
+const server = await serve(parseConfig({ host: "127.0.0.1", port: 0, log_level: "error", ...options.config }), {
+  handleSignals: false,
+  print: () => {},
+  shutdownTimeoutMs: 2_000,
+  stages: [benchStage({ baseURL: options.baseURL, perSessionServices: options.perSessionServices === true })],
+});
+
+const eld = monitorEventLoopDelay({ resolution: 1 });
+eld.enable();
+
+function histogramSummary(h: IntervalHistogram | RecordableHistogram, unitMs: number): Summary {
+  if (h.count === 0) return { count: 0, p50: Number.NaN, p99: Number.NaN, max: Number.NaN };
+  return { count: h.count, p50: h.percentile(50) * unitMs, p99: h.percentile(99) * unitMs, max: h.max * unitMs };
+}
+
+/**
+ * Nanoseconds the main thread has waited on a run queue (runnable, not running): time other
+ * processes took from this core. From /proc/self/schedstat (Linux); 0 elsewhere.
+ */
+function runQueueWaitNs(): number {
+  try {
+    return Number(readFileSync("/proc/self/schedstat", "utf8").split(" ")[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+let windowStart = { wall: performance.now(), cpu: process.cpuUsage(), waitNs: runQueueWaitNs() };
+let windowNo = 0;
+
+// Profiles cover the measurement window only (not start-up or warm-up): the inspector's
+// sampling profiler, started and stopped with the window.
+const inspector = options.profileDir ? new Session() : undefined;
+inspector?.connect();
+const post = (method: string, params?: object): Promise<unknown> =>
+  new Promise((resolve, reject) => inspector!.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+
+async function startProfile(): Promise<void> {
+  if (!inspector) return;
+  await post("Profiler.enable");
+  await post("Profiler.setSamplingInterval", { interval: 500 });
+  await post("Profiler.start");
+}
+
+async function stopProfile(sessions: number): Promise<void> {
+  if (!inspector || !options.profileDir) return;
+  const { profile } = (await post("Profiler.stop")) as { profile: unknown };
+  writeFileSync(join(options.profileDir, `server-window${windowNo}-${sessions}sessions.cpuprofile`), JSON.stringify(profile));
+}
+
+function startWindow(): void {
+  windowNo++;
+  eld.reset();
+  frameAgeUs.reset();
+  windowStart = { wall: performance.now(), cpu: process.cpuUsage(), waitNs: runQueueWaitNs() };
+}
+
+function endWindow(): WindowReport {
+  const wallMs = performance.now() - windowStart.wall;
+  const cpu = process.cpuUsage(windowStart.cpu);
+  return {
+    wallMs,
+    cpuPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
+    runQueuePct: ((runQueueWaitNs() - windowStart.waitNs) / 1e6 / wallMs) * 100,
+    eld: histogramSummary(eld, 1e-6),
+    frameAge: histogramSummary(frameAgeUs, 1e-3),
+    sessions: server.sessions.size,
+  };
+}
+
+async function memory(): Promise<MemoryReport> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error("the server child needs --expose-gc");
+  for (let i = 0; i < 2; i++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, sessions: server.sessions.size };
+}
+
+process.on("message", (raw: unknown) => {
+  const command = raw as ServerCommand;
+  void (async () => {
+    try {
+      switch (command.cmd) {
+        case "window-start":
+          await startProfile();
+          startWindow();
+          reply({ type: "window", id: command.id, report: endWindow() });
+          return;
+        case "window-end": {
+          const report = endWindow();
+          await stopProfile(report.sessions);
+          reply({ type: "window", id: command.id, report });
+          return;
+        }
+        case "memory":
+          reply({ type: "memory", id: command.id, report: await memory() });
+          return;
+        case "stop":
+          eld.disable();
+          await server.close();
+          reply({ type: "stopped", id: command.id });
+          process.disconnect?.();
+          return;
+      }
+    } catch (error) {
+      reply({ type: "error", message: error instanceof Error ? error.stack ?? error.message : String(error) });
+    }
+  })();
+});
+
+process.on("disconnect", () => {
+  void server.close().then(() => process.exit(0));
+});
+
+reply({ type: "ready", url: server.url, pid: process.pid });
