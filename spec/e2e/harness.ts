@@ -52,20 +52,22 @@ export interface VoiceServer {
   readonly server: RunningServer;
   /** Turn-taking frames seen after the turn stage, server side, with the session's body. */
   readonly frames: ServerFrame[];
+  /** Microphone frames (InputAudioRawFrame) each session received, by session id. */
+  readonly inputAudio: Map<string, number>;
   close(): Promise<void>;
 }
 
 const RECORDED = new Set(["VADUserStartedSpeakingFrame", "VADUserStoppedSpeakingFrame", "UserStartedSpeakingFrame", "InterruptionFrame", "StartFrame"]);
 
 /** The echo-with-turns server, WebSocket and WebRTC (loopback peers), the browser client at /. */
-export async function startVoiceServer(
-  config: Record<string, unknown> = {},
-  extensions: readonly ServerExtension[] = [createWebrtcExtension({ peer: { loopbackOnly: true } }), createRunnerExtension(), staticExtension],
-): Promise<VoiceServer> {
+export async function startVoiceServer(config: Record<string, unknown> = {}, extra: readonly ServerExtension[] = []): Promise<VoiceServer> {
+  const extensions = [createWebrtcExtension({ peer: { loopbackOnly: true } }), createRunnerExtension(), staticExtension, ...extra];
   const frames: ServerFrame[] = [];
+  const inputAudio = new Map<string, number>();
   const recorder: SessionStage = (ctx) => [
     processor("recorder", () => ({
       down: tap((f: Frame) => {
+        if (f.type === "InputAudioRawFrame") inputAudio.set(ctx.session.id, (inputAudio.get(ctx.session.id) ?? 0) + 1);
         if (RECORDED.has(f.type)) frames.push({ at: performance.now(), type: f.type, session: ctx.session.id, body: ctx.session.body });
       }),
     })),
@@ -89,7 +91,7 @@ export async function startVoiceServer(
       extensions,
     },
   );
-  return { server, frames, close: () => server.close() };
+  return { server, frames, inputAudio, close: () => server.close() };
 }
 
 export interface PageEvent {
