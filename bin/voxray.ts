@@ -4,8 +4,9 @@
 //   voxray init [PATH] [--force]
 //   voxray config check [PATH]
 //   voxray config schema
+//   voxray client [--url URL] [--wav FILE | --say TEXT] [--out FILE] [--format json|protobuf]
 
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import {
   parsePortFlag,
   processIo as io,
@@ -70,5 +71,27 @@ config
   .action(() => {
     process.exitCode = runConfigSchema(io);
   });
+
+program
+  .command("client")
+  .description("talk to a running server from the terminal: stream a WAV or spoken text, print what comes back, save the reply")
+  .option("--url <url>", "the server's WebSocket endpoint", "ws://localhost:8080/ws")
+  .option("--wav <path>", "audio to send (any rate, mono or stereo 16-bit WAV)")
+  .option("--say <text>", "text to speak with flite and send")
+  .option("--out <path>", 'where to write the bot\'s audio ("" = nowhere)', "reply.wav")
+  .addOption(new Option("--format <format>", "wire format").choices(["json", "protobuf"]).default("json"))
+  .option("--quiet-secs <secs>", "exit after this long with nothing from the server once the input is sent", parseSecondsFlag, 4)
+  .action(async (flags: { url: string; wav?: string; say?: string; out: string; format: "json" | "protobuf"; quietSecs: number }) => {
+    // Loaded only here, so the other commands never load the WebSocket client.
+    const { runClient } = await import("../lib/cli/client.ts");
+    const { quietSecs, ...options } = flags;
+    process.exitCode = await runClient({ ...options, quietMs: quietSecs * 1000 }, io);
+  });
+
+function parseSecondsFlag(value: string): number {
+  const secs = Number(value);
+  if (!(secs > 0)) throw new InvalidArgumentError("expected a number of seconds above 0.");
+  return secs;
+}
 
 await program.parseAsync(process.argv);
