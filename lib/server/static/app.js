@@ -306,7 +306,9 @@ async function connectWebSocket(key) {
   }
 
   ws = new WebSocket(url);
+  let opened = false;
   ws.onopen = () => {
+    opened = true;
     setStatus("connecting", "Waiting for the bot…");
     ws.send(JSON.stringify(clientReady()));
   };
@@ -329,7 +331,11 @@ async function connectWebSocket(key) {
         break;
     }
   };
-  ws.onclose = (event) => hangUp(event.code === 1000 || event.code === 1005 ? "" : `connection closed (${event.code} ${event.reason})`);
+  ws.onclose = (event) => {
+    // Browsers hide why an upgrade failed: a refused key and a server that is down look alike.
+    if (!opened) return hangUp("the server refused the WebSocket (is an API key needed, or is the server down?)");
+    hangUp(event.code === 1000 || event.code === 1005 ? "" : `connection closed (${event.code}${event.reason ? `: ${event.reason}` : ""})`);
+  };
 
   return {
     setMuted(value) {
