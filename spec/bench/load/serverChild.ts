@@ -3,7 +3,7 @@
 //
 //   node --expose-gc --import tsx spec/bench/load/serverChild.ts      (spawned by index.ts)
 //
-// Options come as JSON in BENCH_SERVER_OPTIONS: { baseURL, config, perSessionServices }.
+// Options come as JSON in BENCH_SERVER_OPTIONS: { baseURL, config, sharedServices, profileDir }.
 // Over IPC it answers: window-start / window-end (CPU of the whole process from
 // process.cpuUsage, event-loop delay from monitorEventLoopDelay at 1 ms resolution, inbound
 // frame age from the input probe), memory (after global.gc), stop.
@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { monitorEventLoopDelay, type IntervalHistogram, type RecordableHistogram } from "node:perf_hooks";
 import { parseConfig } from "../../../lib/config/load.ts";
 import { serve } from "../../../lib/server/serve.ts";
-import { benchStage } from "./benchStage.ts";
+import { benchStage, standInVoiceConfig } from "./benchStage.ts";
 import { frameAgeUs } from "./probes.ts";
 import type { MemoryReport, ServerCommand, ServerReply, WindowReport } from "./protocol.ts";
 import type { Summary } from "./stats.ts";
@@ -22,7 +22,7 @@ import type { Summary } from "./stats.ts";
 interface ChildOptions {
   readonly baseURL: string;
   readonly config: Record<string, unknown>;
-  readonly perSessionServices?: boolean;
+  readonly sharedServices?: boolean;
   /** Write a CPU profile of each measurement window here. */
   readonly profileDir?: string;
 }
@@ -32,11 +32,21 @@ const reply = (message: ServerReply): void => {
   process.send?.(message);
 };
 
-const server = await serve(parseConfig({ host: "127.0.0.1", port: 0, log_level: "error", ...options.config }), {
+// identity_filter: with explicit stages and no plugins the server would add echo, which would
+// play the caller's microphone back over the bot.
+const config = parseConfig({
+  host: "127.0.0.1",
+  port: 0,
+  log_level: "error",
+  plugins: ["identity_filter"],
+  ...standInVoiceConfig(options.baseURL),
+  ...options.config,
+});
+const server = await serve(config, {
   handleSignals: false,
   print: () => {},
   shutdownTimeoutMs: 2_000,
-  stages: [benchStage({ baseURL: options.baseURL, perSessionServices: options.perSessionServices === true })],
+  stages: [benchStage(config, { sharedServices: options.sharedServices === true })],
 });
 
 const eld = monitorEventLoopDelay({ resolution: 1 });
