@@ -12,7 +12,6 @@
 
 import { readFileSync } from "node:fs";
 import { config as rxConfig } from "rxjs";
-import { voiceEnabled } from "../config/apiKeys.ts";
 import type { VoxrayConfig } from "../config/schema.ts";
 import { createMetrics, type VoxrayMetrics } from "../observers/metrics.ts";
 import type { Logger } from "../pipeline/context.ts";
@@ -22,6 +21,13 @@ import { HttpServer } from "./http.ts";
 import { createLogger, logLevel } from "./logging.ts";
 import { prepareSessionPipeline, type SessionStage } from "./sessionPipeline.ts";
 import { SessionManager } from "./sessions.ts";
+import { runnerExtension } from "./runnerRoutes.ts";
+import { staticExtension } from "./static.ts";
+import { prepareVoice, withPluginDefaults } from "./voiceStage.ts";
+import { webrtcExtension } from "./webrtcRoutes.ts";
+
+/** The endpoints every server has beyond the core routes; each checks the config it needs. */
+export const DEFAULT_EXTENSIONS: readonly ServerExtension[] = [webrtcExtension, runnerExtension, staticExtension];
 
 /** What an extension gets to add routes, upgrades and readiness checks before the server listens. */
 export interface ServerParts {
@@ -49,9 +55,9 @@ export interface ServeOptions {
   /** Longest a graceful shutdown waits for sessions before cancelling them. @defaultValue 10000 */
   readonly shutdownTimeoutMs?: number;
   readonly registry?: PluginRegistry;
-  /** Stages placed before the plugins in every session (see sessionPipeline.ts). */
+  /** Stages placed before the plugins in every session (see sessionPipeline.ts). @defaultValue from config (voiceStage.ts) */
   readonly stages?: readonly SessionStage[];
-  /** Run in order after the core routes are registered and before listening. */
+  /** Run in order after the core routes are registered and before listening. @defaultValue DEFAULT_EXTENSIONS */
   readonly extensions?: readonly ServerExtension[];
 }
 
@@ -99,11 +105,15 @@ export async function serve(config: VoxrayConfig, options: ServeOptions = {}): P
   for (const warning of options.warnings ?? []) log.warn({ event: "config_warning" }, warning);
   log.info({ event: "config", source: options.configSource ?? "defaults" }, "configuration loaded");
 
-  const pipeline = prepareSessionPipeline(config, { registry: options.registry, before: options.stages });
-  if (voiceEnabled(config) && (options.stages ?? []).length === 0) {
-    // TODO(voice): build the voice pipeline from config here, as a SessionStage.
-    log.warn({ event: "voice_not_wired" }, "providers are configured, but this server build runs the plugin pipeline only");
-  }
+  // Voice services, keys and turn taking are resolved once, here: a missing key or an unknown
+  // provider stops the server before it accepts a connection (VoiceConfigError).
+  const voice = options.stages === undefined ? prepareVoice(config) : undefined;
+  const pipeline = prepareSessionPipeline(voice ? withPluginDefaults(config, voice) : config, {
+    registry: options.registry,
+    before: options.stages ?? voice?.stages,
+    defaultPlugins: voice?.defaultPlugins,
+  });
+  if (voice) log.info({ event: "pipeline", mode: voice.mode }, voice.summary);
   const tls =
     config.tls_enable && config.tls_cert_file && config.tls_key_file
       ? { cert: readPem("tls_cert_file", config.tls_cert_file), key: readPem("tls_key_file", config.tls_key_file) }
@@ -125,7 +135,7 @@ export async function serve(config: VoxrayConfig, options: ServeOptions = {}): P
     tls,
   });
   registerCoreRoutes(http, { metrics, metricsEnabled: config.metrics_enabled, sessions });
-  for (const extend of options.extensions ?? []) await extend({ config, http, sessions, metrics, log });
+  for (const extend of options.extensions ?? DEFAULT_EXTENSIONS) await extend({ config, http, sessions, metrics, log });
 
   const host = bindHost(config.host);
   const address = await http.listen(config.port, host);

@@ -42,13 +42,15 @@ export interface SessionPipelineSpec {
 export interface PrepareOptions {
   readonly registry?: PluginRegistry;
   readonly before?: readonly SessionStage[];
+  /** Plugins to run when the config lists none. @defaultValue DEFAULT_PLUGINS */
+  readonly defaultPlugins?: readonly string[];
 }
 
 /** Validates the configured plugins; throws PluginError naming every problem. */
 export function prepareSessionPipeline(config: VoxrayConfig, options: PrepareOptions = {}): SessionPipelineSpec {
   const registry = options.registry ?? builtinRegistry();
   const listed = config.plugins.filter((name) => name !== "rtvi");
-  const names = listed.length > 0 ? listed : DEFAULT_PLUGINS;
+  const names = listed.length > 0 ? listed : (options.defaultPlugins ?? DEFAULT_PLUGINS);
   const { rtvi: rtviInput, ...pluginOptions } = config.plugin_options;
   const rtvi = rtviOptions.safeParse(rtviInput ?? {});
   let plugins: ResolvedPlugin[];

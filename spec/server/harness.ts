@@ -9,8 +9,13 @@ export interface TestServer extends RunningServer {
   readonly wsUrl: string;
 }
 
+/**
+ * The real server on a free loopback port. Transport specs want the microphone echoed live,
+ * so turn detection is off unless a spec turns it on.
+ */
 export async function startServer(config: Record<string, unknown> = {}, options: ServeOptions = {}): Promise<TestServer> {
-  const running = await serve(parseConfig({ host: "127.0.0.1", port: 0, log_level: "silent", ...config }), {
+  const base = { host: "127.0.0.1", port: 0, log_level: "silent", turn_detection: "none" };
+  const running = await serve(parseConfig({ ...base, ...config }), {
     handleSignals: false,
     print: () => {},
     shutdownTimeoutMs: 3_000,
