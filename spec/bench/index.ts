@@ -26,8 +26,13 @@ import { missingPrograms } from "../support/programs.ts";
 
 const CPU_LIMIT_PCT = 70;
 const ELD_P99_LIMIT_MS = 10;
-/** Above this the generator itself is late and the figures say more about the rig than the server. */
+/**
+ * Above this the generator's frames leave late. Only a warning ("gen late" column): on a shared
+ * machine other processes cause it as often as the generator's own load does.
+ */
 const GENERATOR_LATE_P99_LIMIT_MS = 10;
+/** Above this the generator's own core is saturated: the rig, not the server, is the limit. */
+const GENERATOR_CPU_LIMIT_PCT = 90;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -176,15 +181,18 @@ async function measureLevel(rig: Rig, level: number, base: MemoryReport): Promis
     row.cpuPct > CPU_LIMIT_PCT ? `CPU>${CPU_LIMIT_PCT}%` : "",
     row.eld.p99 > ELD_P99_LIMIT_MS ? `ELD p99>${ELD_P99_LIMIT_MS}ms` : "",
     row.failedTurns + row.droppedSessions > 0 || held < level ? "failures" : "",
-    row.generatorLate.p99 > GENERATOR_LATE_P99_LIMIT_MS ? "generator saturated" : "",
+    row.generatorCpuPct + row.standInCpuPct > GENERATOR_CPU_LIMIT_PCT ? "generator core saturated" : "",
   ]
     .filter(Boolean)
     .join(", ");
   log(
     `level ${level}: ${((performance.now() - started) / 1000).toFixed(0)} s, CPU ${fmt(row.cpuPct, 0)} %, ELD p99 ${fmt(row.eld.p99, 2)} ms, ` +
       `turn +${fmt(row.turnWire.p50)}/${fmt(row.turnWire.p99)} ms, ${row.turns} turns, ${row.failedTurns} failed, ` +
-      `${row.missedTurns} missed, generator CPU ${fmt(genCpuPct, 0)} %, stand-in CPU ${fmt(standInCpuPct, 0)} %, late p99 ${fmt(row.standInLateP99)} ms${broke ? ` → ${broke}` : ""}`,
+      `${row.missedTurns} missed, server run-queue wait ${fmt(row.runQueuePct, 1)} %, generator CPU ${fmt(genCpuPct, 0)} %, stand-in CPU ${fmt(standInCpuPct, 0)} %, late p99 ${fmt(row.standInLateP99)} ms${broke ? ` → ${broke}` : ""}`,
   );
+  if (row.generatorLate.p99 > GENERATOR_LATE_P99_LIMIT_MS) {
+    log(`  warning: generator frames left up to ${fmt(row.generatorLate.p99, 1)} ms late (p99): turn and age figures include that`);
+  }
   return { ...row, broke };
 }
 
