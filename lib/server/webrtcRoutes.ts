@@ -66,9 +66,14 @@ export function serverSignaller(parts: ServerParts, options: WebrtcExtensionOpti
     onTransport: (transport, context) => startWebrtcSession(parts, transport, context),
   });
   signallers.set(parts.sessions, signaller);
-  // serve() has no shutdown hook for extensions: the listener's "close" comes after the
-  // sessions were ended, so what is left here are peers still negotiating.
-  parts.http.server.once("close", () => void signaller.closeAll().catch(() => undefined));
+  // serve() has no shutdown hook for extensions. The listener's "close" can come while the
+  // sessions still drain their EndFrame, so the peers left over (still negotiating, or whose
+  // session failed to start) are closed once every session has ended.
+  parts.http.server.once("close", () => {
+    void Promise.all(parts.sessions.all().map((s) => s.done))
+      .then(() => signaller.closeAll())
+      .catch(() => undefined);
+  });
   return signaller;
 }
 

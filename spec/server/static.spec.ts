@@ -49,6 +49,9 @@ describe("the browser client at /", () => {
     const expected: Record<string, string> = {
       "/app.js": "text/javascript; charset=utf-8",
       "/mic-worklet.js": "text/javascript; charset=utf-8",
+      "/shared.js": "text/javascript; charset=utf-8",
+      "/websocketSession.js": "text/javascript; charset=utf-8",
+      "/webrtcSession.js": "text/javascript; charset=utf-8",
       "/style.css": "text/css; charset=utf-8",
     };
     for (const [path, type] of Object.entries(expected)) {

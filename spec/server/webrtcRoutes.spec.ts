@@ -207,8 +207,11 @@ describe("when the routes exist, and who may call them", () => {
     await browser.connected();
     await browser.chatOpen();
     expect(server.sessions.size).toBe(1);
+    const [session] = server.sessions.all();
     await server.close();
     expect(server.sessions.size).toBe(0);
+    // Graceful: the session got its EndFrame and drained, rather than losing its peer first.
+    expect((await session!.done).reason).toBe("end");
     // The browser is told the bot left (werift, unlike Chrome, never notices a silent peer).
     await waitFor(() => browser.messages.some((m) => m.includes('"peerLeft"')), 2000, "peerLeft on the chat channel");
   });
