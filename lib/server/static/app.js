@@ -22,6 +22,7 @@ const ui = {
   micLevel: $("mic-level"),
   botLevel: $("bot-level"),
   transcript: $("transcript"),
+  transcriptHint: $("transcript-hint"),
   error: $("error"),
 };
 
@@ -56,6 +57,7 @@ function addLine(kind, text) {
   const li = document.createElement("li");
   li.className = kind;
   li.textContent = text;
+  ui.transcriptHint.hidden = true;
   ui.transcript.append(li);
   li.scrollIntoView({ block: "nearest" });
   return li;
