@@ -165,6 +165,19 @@ describe("runner routes with the memory store", () => {
     expect(patch.status).toBe(204);
   });
 
+  it("answers CORS preflights for the browser's POST and PATCH with the headers clients send", async () => {
+    for (const [path, method] of [["/start", "POST"], ["/sessions/00000000-0000-4000-8000-000000000000/api/offer", "PATCH"]] as const) {
+      const res = await fetch(`${server.url}${path}`, {
+        method: "OPTIONS",
+        headers: { Origin: "https://app.example", "Access-Control-Request-Method": method },
+      });
+      expect(res.status).toBe(204);
+      expect(res.headers.get("access-control-allow-origin")).toBe("*");
+      expect(res.headers.get("access-control-allow-methods")).toContain(method);
+      expect(res.headers.get("access-control-allow-headers")).toContain("Idempotency-Key");
+    }
+  });
+
   it("a session id that is not a UUID is 400, an unknown one 404, bad SDP 400", async () => {
     const notUuid = await request(server, "/sessions/not-a-uuid/api/offer", { sdp: "v=0" });
     expect(notUuid.status).toBe(400);
