@@ -198,6 +198,20 @@ describe("when the routes exist, and who may call them", () => {
     }
   });
 
+  it("cancel a session at rtc_max_duration_secs", async () => {
+    const server = await startServer({ transport: "smallwebrtc", webrtc_ice_servers: [], rtc_max_duration_secs: 0.3 }, { extensions: [loopback] });
+    try {
+      const browser = await newBrowser();
+      const { sdp } = await browser.offer();
+      const answer = await bodyOf(await post(server, "/api/offer", { sdp }));
+      await browser.accept(answer.sdp);
+      const [session] = server.sessions.all();
+      expect(await session!.done).toEqual({ reason: "cancel", detail: "max_duration" });
+    } finally {
+      await server.close();
+    }
+  });
+
   it("end their sessions and tell the browser when the server closes", async () => {
     const server = await startServer({ transport: "smallwebrtc", webrtc_ice_servers: [] }, { extensions: [loopback] });
     const browser = await newBrowser();
