@@ -21,6 +21,7 @@ import type { MemoryReport, ServerReply, StandInReply, WindowReport } from "./lo
 import { loadUtterances, noiseFloor, type Utterance } from "./load/speech.ts";
 import { fmt, kib, summarize } from "./load/stats.ts";
 import { renderTable, type LevelRow } from "./load/table.ts";
+import { LEGS, turnLegs } from "./load/turnLegs.ts";
 import { checkProtobufEncoder } from "./load/wire.ts";
 import { missingPrograms } from "../support/programs.ts";
 
@@ -59,6 +60,8 @@ interface Rig {
   readonly collector: Collector;
   readonly callers: Caller[];
   readonly random: () => number;
+  /** Level 1's turns split into legs (see turnLegs.ts). */
+  legs?: ReturnType<typeof turnLegs>;
 }
 
 async function memory(rig: Rig): Promise<MemoryReport> {
@@ -92,9 +95,10 @@ function newCaller(rig: Rig): Caller {
   });
 }
 
-/** Adds callers up to `level`, spread evenly over the ramp. */
+/** Adds callers up to `level`, spread evenly over the ramp, or hangs up the ones above it. */
 async function rampTo(rig: Rig, level: number): Promise<void> {
   const add = level - rig.callers.length;
+  if (add < 0) await Promise.all(rig.callers.splice(level).map((c) => c.close()));
   if (add <= 0) return;
   const spacingMs = add > 1 ? (rig.opts.rampSecs * 1000) / add : 0;
   const starts: Promise<void>[] = [];
@@ -133,9 +137,10 @@ async function measureLevel(rig: Rig, level: number, base: MemoryReport): Promis
   const started = performance.now();
   await rampTo(rig, level);
   await sleep(opts.settleSecs * 1000);
-  const windowMs = (level === 1 ? Math.max(5, opts.windowSecs / 3) : opts.windowSecs) * 1000;
+  const windowMs = opts.windowSecs * 1000;
 
   await rig.standIn.ask({ cmd: "lateness" });
+  await rig.standIn.ask({ cmd: "trace" });
   await promEldP99(rig.url);
   collector.reset();
   const genCpu = process.cpuUsage();
@@ -152,6 +157,10 @@ async function measureLevel(rig: Rig, level: number, base: MemoryReport): Promis
   const { lateness, cpuPct: standInCpuPct } = await rig.standIn.ask<Extract<StandInReply, { type: "lateness" }>>({ cmd: "lateness" });
   const mem = await memory(rig);
   const held = rig.callers.filter((c) => c.healthy).length;
+  if (level === 1) {
+    const { requests } = await rig.standIn.ask<Extract<StandInReply, { type: "trace" }>>({ cmd: "trace" });
+    rig.legs = turnLegs(collector.turnRecords, requests);
+  }
 
   const row: Omit<LevelRow, "broke"> = {
     level,
@@ -264,17 +273,34 @@ async function main(): Promise<void> {
     }
     const base = await memory(rig);
 
-    for (const level of opts.levels) {
+    const fits = (level: number): boolean => {
       const elapsed = (performance.now() - runStarted) / 1000;
-      const levelSecs = opts.rampSecs + opts.settleSecs + opts.windowSecs + 5;
-      if (elapsed + levelSecs > opts.budgetSecs) {
-        log(`stopping before level ${level}: the run would pass its ${opts.budgetSecs} s budget`);
-        break;
-      }
+      if (elapsed + opts.rampSecs + opts.settleSecs + opts.windowSecs + 5 <= opts.budgetSecs) return true;
+      log(`not measuring ${level} sessions: the run would pass its ${opts.budgetSecs} s budget`);
+      return false;
+    };
+    let good = 0;
+    let broken = 0;
+    for (const level of opts.levels) {
+      if (!fits(level)) break;
       const row = await measureLevel(rig, level, base);
       rows.push(row);
-      if (row.broke) break;
+      if (row.broke) {
+        broken = level;
+        break;
+      }
+      good = level;
     }
+    // Between the last level that held and the first that broke: halve the gap a few times.
+    for (let step = 0; step < opts.bisect && broken > 0 && good > 0; step++) {
+      const level = Math.round((good + broken) / 2);
+      if (level === good || level === broken || !fits(level)) break;
+      const row = await measureLevel(rig, level, base);
+      rows.push(row);
+      if (row.broke) broken = level;
+      else good = level;
+    }
+    rows.sort((a, b) => a.level - b.level);
   } finally {
     await Promise.all(rig.callers.map((c) => c.close()));
     await server.ask({ cmd: "stop" }, 15_000).catch(() => server.process.kill());
@@ -298,6 +324,14 @@ async function main(): Promise<void> {
         `server run-queue wait ${fmt(r.runQueuePct, 1)} % of the window`,
     );
   }
+  if (rig.legs) {
+    console.log("");
+    console.log(`where a turn's time goes, 1 session, median (p99) over ${rig.legs.matched} turns, ms:`);
+    for (const [i, [leg, what]] of LEGS.entries()) {
+      const s = rig.legs.legs[i]!;
+      console.log(`  ${leg.padEnd(48)} ${fmt(s.p50).padStart(6)} (${fmt(s.p99)})   ${what}`);
+    }
+  }
   const best = [...rows].reverse().find((r) => !r.broke);
   console.log("");
   console.log(
@@ -307,7 +341,7 @@ async function main(): Promise<void> {
       : "no level held within the limits",
   );
   console.log(`total ${((performance.now() - runStarted) / 1000).toFixed(0)} s`);
-  if (opts.json) writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, opts, idle, rows }, null, 2));
+  if (opts.json) writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, opts, idle, rows, legs: rig.legs }, null, 2));
 }
 
 main().then(

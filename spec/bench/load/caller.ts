@@ -202,6 +202,7 @@ export class Caller {
     if (turn && turn.firstAudioUs === undefined && !turn.superseded) {
       turn.firstAudioUs = rxUs;
       this.opts.collector.turnWire.push((rxUs - turn.eotUs) / 1000 - this.opts.standInMs);
+      this.opts.collector.turnRecords.push({ eotUs: turn.eotUs, firstAudioUs: rxUs });
     }
     if (this.mode === "waiting" && !this.answered) {
       this.answered = true;

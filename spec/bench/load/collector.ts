@@ -1,6 +1,8 @@
 // What the callers measure during one window, pooled over every caller. Reset at the start of
 // a window, read at its end. Times in ms.
 
+import type { TurnRecord } from "./turnLegs.ts";
+
 export class Collector {
   /** EOT decision (server) → first bot audio message received (client), minus stand-in latency. */
   turnWire: number[] = [];
@@ -12,6 +14,8 @@ export class Collector {
   cutoffServer: number[] = [];
   /** How late each microphone frame left the generator against its deadline. */
   sendLate: number[] = [];
+  /** Each answered turn's end-of-turn stamp and first-audio arrival (for turnLegs at level 1). */
+  turnRecords: TurnRecord[] = [];
   /** End-of-turn decisions seen. */
   turns = 0;
   /** Turns with no bot audio within the answer timeout (and not superseded by a new user turn). */
@@ -27,6 +31,7 @@ export class Collector {
     this.cutoffWire = [];
     this.cutoffServer = [];
     this.sendLate = [];
+    this.turnRecords = [];
     this.turns = 0;
     this.failedTurns = 0;
     this.missedTurns = 0;

@@ -2,13 +2,14 @@
 //
 //   --levels 1,50,100,200     concurrency levels, in order (default 1,50,100, then +100 up to 1000;
 //                             the run stops at the first level that breaks a limit)
-//   --window-secs 40          measurement window per level (level 1: a third of it)
+//   --window-secs 40          measurement window per level
+//   --bisect 2                after a level breaks, measure halfway to the last one that held, this often
 //   --ramp-secs 10            new sessions of a level are spread over this long
 //   --settle-secs 5           wait after the ramp before measuring
 //   --budget-secs 540         no new level starts when its end would pass this (whole run < 10 min)
 //   --format protobuf|json    wire format of the callers (default protobuf)
 //   --barge-in 0.3            share of bot answers the caller interrupts
-//   --idle-sessions 100       sessions opened (no audio) to measure memory per idle session
+//   --idle-sessions 300       sessions opened (no audio) to measure memory per idle session
 //   --stt-ms 100 --ttft-ms 150 --tts-ms 80 --inter-token-ms 20 --tts-chunk-ms 20   stand-in latencies
 //   --turn-stop-secs 0.2      silence that ends a user turn (server config turn_stop_secs)
 //   --shared-services         one set of service clients for all sessions (the server builds one per session)
@@ -22,6 +23,7 @@ import type { WireFormat } from "./wire.ts";
 export interface BenchOptions {
   readonly levels: readonly number[];
   readonly windowSecs: number;
+  readonly bisect: number;
   readonly rampSecs: number;
   readonly settleSecs: number;
   readonly budgetSecs: number;
@@ -50,6 +52,7 @@ export function benchOptions(argv: readonly string[] = process.argv.slice(2), en
     options: {
       levels: { type: "string" },
       "window-secs": { type: "string" },
+      bisect: { type: "string" },
       "ramp-secs": { type: "string" },
       "settle-secs": { type: "string" },
       "budget-secs": { type: "string" },
@@ -90,12 +93,13 @@ export function benchOptions(argv: readonly string[] = process.argv.slice(2), en
   return {
     levels: [...levels].sort((a, b) => a - b),
     windowSecs: num("window-secs", "BENCH_WINDOW_SECS", 40, 1),
+    bisect: Math.round(num("bisect", "BENCH_BISECT", 2)),
     rampSecs: num("ramp-secs", "BENCH_RAMP_SECS", 10),
     settleSecs: num("settle-secs", "BENCH_SETTLE_SECS", 5),
     budgetSecs: num("budget-secs", "BENCH_BUDGET_SECS", 540, 10),
     format,
     bargeInRatio: Math.min(1, num("barge-in", "BENCH_BARGE_IN", 0.3)),
-    idleSessions: Math.round(num("idle-sessions", "BENCH_IDLE_SESSIONS", 100)),
+    idleSessions: Math.round(num("idle-sessions", "BENCH_IDLE_SESSIONS", 300)),
     sttMs: num("stt-ms", "BENCH_STT_MS", 100),
     ttftMs: num("ttft-ms", "BENCH_TTFT_MS", 150),
     ttsMs: num("tts-ms", "BENCH_TTS_MS", 80),

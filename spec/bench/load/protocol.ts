@@ -70,7 +70,17 @@ export type ServerReply =
   | { readonly type: "error"; readonly message: string };
 
 /** Parent → stand-in child. */
-export type StandInCommand = { readonly id: number; readonly cmd: "lateness" } | { readonly id: number; readonly cmd: "stop" };
+export type StandInCommand =
+  | { readonly id: number; readonly cmd: "lateness" }
+  | { readonly id: number; readonly cmd: "trace" }
+  | { readonly id: number; readonly cmd: "stop" };
+
+/** One answered request, on CLOCK_MONOTONIC µs: headers received, first body byte sent. */
+export interface StandInTrace {
+  readonly endpoint: "chat" | "transcription" | "speech";
+  readonly receivedUs: number;
+  readonly firstByteUs: number;
+}
 
 /** Stand-in child → parent. */
 export type StandInReply =
@@ -83,6 +93,7 @@ export type StandInReply =
       /** CPU of the stand-in process since the last query, % of one core. */
       readonly cpuPct: number;
     }
+  | { readonly type: "trace"; readonly id: number; readonly requests: readonly StandInTrace[] }
   | { readonly type: "stopped"; readonly id: number };
 
 export interface StandInLatencies {

@@ -10,11 +10,12 @@
 //
 // Options as JSON in BENCH_STANDIN_OPTIONS (StandInLatencies). Over IPC it reports how late its
 // own answers were (time to first byte beyond the configured latency), so the reader can tell
-// stand-in lateness apart from what the server adds.
+// stand-in lateness apart from what the server adds, and a trace of when each request arrived
+// and answered (on the rig's shared clock) to split a turn into its legs.
 
 import { startOpenAIStandIn, type RecordedRequest } from "../../support/standins/openai.ts";
-import type { StandInCommand, StandInLatencies, StandInReply } from "./protocol.ts";
-import { summarize } from "./stats.ts";
+import type { StandInCommand, StandInLatencies, StandInReply, StandInTrace } from "./protocol.ts";
+import { monoUs, summarize } from "./stats.ts";
 
 const latency = JSON.parse(process.env["BENCH_STANDIN_OPTIONS"] ?? "{}") as StandInLatencies;
 const reply = (message: StandInReply): void => {
@@ -45,6 +46,9 @@ const standIn = await startOpenAIStandIn({
 const nominal: Record<string, number> = { chat: latency.ttftMs, transcription: latency.sttMs, speech: latency.ttsFirstByteMs };
 let since = { wall: performance.now(), cpu: process.cpuUsage() };
 const late: Record<"chat" | "transcription" | "speech", number[]> = { chat: [], transcription: [], speech: [] };
+/** performance.now() (ms, this process) → CLOCK_MONOTONIC µs, the rig's shared clock. */
+const toMonoUs = ((offsetUs: number) => (ms: number): number => Math.round(ms * 1000 + offsetUs))(monoUs() - performance.now() * 1000);
+const trace: StandInTrace[] = [];
 
 // The stand-in records every request, uploaded audio included; harvest and forget them so a
 // long run does not hold gigabytes of WAV uploads.
@@ -58,6 +62,7 @@ const harvest = setInterval(() => {
       continue;
     }
     late[r.endpoint].push(r.firstByteAt - r.receivedAt - (nominal[r.endpoint] ?? 0));
+    if (trace.length < 5_000) trace.push({ endpoint: r.endpoint, receivedUs: toMonoUs(r.receivedAt), firstByteUs: toMonoUs(r.firstByteAt) });
   }
   requests.length = 0;
   requests.push(...keep);
@@ -79,6 +84,8 @@ process.on("message", (raw: unknown) => {
     late.chat.length = 0;
     late.transcription.length = 0;
     late.speech.length = 0;
+  } else if (command.cmd === "trace") {
+    reply({ type: "trace", id: command.id, requests: trace.splice(0) });
   } else if (command.cmd === "stop") {
     clearInterval(harvest);
     void standIn.close().then(() => {
