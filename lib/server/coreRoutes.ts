@@ -15,6 +15,8 @@ export interface CoreRouteDeps {
   readonly metrics: VoxrayMetrics;
   readonly metricsEnabled: boolean;
   readonly sessions: SessionManager;
+  /** Whether `/ws` is served: `transport` is "websocket" or "both". @defaultValue true */
+  readonly websocket?: boolean;
 }
 
 export function registerCoreRoutes(server: HttpServer, deps: CoreRouteDeps): void {
@@ -48,6 +50,8 @@ export function registerCoreRoutes(server: HttpServer, deps: CoreRouteDeps): voi
       },
       { name: "metrics" },
     )
-    .route("POST", "/token", () => server.auth.issueToken(), { auth: true, name: "token" })
-    .upgrade("/ws", (ws, up) => deps.sessions.acceptWebSocket(ws, up), { auth: true, v1: true });
+    .route("POST", "/token", () => server.auth.issueToken(), { auth: true, name: "token" });
+  if (deps.websocket !== false) {
+    server.upgrade("/ws", (ws, up) => deps.sessions.acceptWebSocket(ws, up), { auth: true, v1: true });
+  }
 }

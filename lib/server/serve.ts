@@ -134,7 +134,12 @@ export async function serve(config: VoxrayConfig, options: ServeOptions = {}): P
     apiKey: config.server_api_key,
     tls,
   });
-  registerCoreRoutes(http, { metrics, metricsEnabled: config.metrics_enabled, sessions });
+  registerCoreRoutes(http, {
+    metrics,
+    metricsEnabled: config.metrics_enabled,
+    sessions,
+    websocket: config.transport !== "smallwebrtc",
+  });
   for (const extend of options.extensions ?? DEFAULT_EXTENSIONS) await extend({ config, http, sessions, metrics, log });
 
   const host = bindHost(config.host);

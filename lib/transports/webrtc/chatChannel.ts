@@ -5,7 +5,7 @@
 //   "ping: <ms>"                                   keepalive, sent by the client every 1 s
 //   {"type":"signalling","message":{"type":…}}     trackStatus | renegotiate | peerLeft
 //   any other JSON object                          an app/RTVI message for the pipeline
-// Once the first ping has arrived, `keepaliveTimeoutMs` (3 s) without another one means
+// Once the channel is open, `keepaliveTimeoutMs` (3 s) without a ping means
 // the client is gone; that is how a closed browser tab is noticed, since ICE may report
 // "connected" for a long while after the far end vanished.
 //
@@ -27,7 +27,7 @@ export interface ChatChannelOptions {
   /** A JSON object from the client (RTVI or app message). */
   readonly onMessage: (message: Record<string, unknown>) => void;
   readonly onSignalling: (message: SignallingMessage) => void;
-  /** No ping for `keepaliveTimeoutMs` after the first one. */
+  /** No ping for `keepaliveTimeoutMs` since the channel opened or the last ping, or the channel closed. */
   readonly onKeepaliveLost: () => void;
   /** @defaultValue 3000 */
   readonly keepaliveTimeoutMs?: number;
@@ -67,7 +67,17 @@ export class ChatChannel {
     this.subscriptions.push(
       channel.messages$.subscribe((data) => this.receive(typeof data === "string" ? data : new TextDecoder().decode(data))),
       channel.state$.subscribe((state) => {
-        if (state === "open") this.flush();
+        if (state === "open") {
+          this.flush();
+          // A client on this channel pings every second from the moment it opens; one that
+          // leaves before its first ping must be noticed too (ICE may go on reporting
+          // "connected" for a peer that is gone), so the watch starts at open.
+          this.armKeepalive();
+        } else if (state === "closed" && this.channel === channel) {
+          this.opts.log.info({}, "data channel closed by the client: disconnecting");
+          this.clearKeepalive();
+          this.opts.onKeepaliveLost();
+        }
       }),
     );
   }

@@ -224,8 +224,13 @@ export class WebRTCPeer {
       },
       state$: state.asObservable(),
       messages$: messages,
+      // werift holds a message sent from inside its own receive callback until the next
+      // message arrives (bot-ready waited ~1 s for the client's next ping); sending on the
+      // next turn of the event loop puts it on the wire at once (~4 ms).
       send: (text) => {
-        if (channel.readyState === "open") channel.send(text);
+        setImmediate(() => {
+          if (channel.readyState === "open") channel.send(text);
+        });
       },
     };
   }
