@@ -74,11 +74,18 @@ async function window(rig: Rig, cmd: "window-start" | "window-end"): Promise<Win
   return reply.report;
 }
 
-/** prom-client's event-loop p99 since the last scrape (it resets the histogram on each scrape), ms. */
+/** prom-client samples the loop every 10 ms (its default eventLoopMonitoringPrecision). */
+const PROM_ELD_RESOLUTION_MS = 10;
+
+/**
+ * The server's own /metrics event-loop p99 since the last scrape (prom-client resets its
+ * histogram on each scrape), in ms of delay: its histogram holds the time between two 10 ms
+ * samples, so 10 ms are taken off.
+ */
 async function promEldP99(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const match = /^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text);
-  return match ? Number(match[1]) * 1000 : Number.NaN;
+  return match ? Math.max(0, Number(match[1]) * 1000 - PROM_ELD_RESOLUTION_MS) : Number.NaN;
 }
 
 function newCaller(rig: Rig): Caller {
@@ -171,6 +178,8 @@ async function measureLevel(rig: Rig, level: number, base: MemoryReport): Promis
     eld: report.eld,
     eldPromP99,
     frameAge: report.frameAge,
+    gcPause: report.gcPause,
+    gcTotalMs: report.gcTotalMs,
     turnWire: summarize(collector.turnWire),
     turnServer: summarize(collector.turnServer),
     cutoffWire: summarize(collector.cutoffWire),
@@ -316,7 +325,8 @@ async function main(): Promise<void> {
   );
   for (const r of rows) {
     console.log(
-      `${r.level} sessions: ELD max ${fmt(r.eld.max, 1)} ms (prom p99 ${fmt(r.eldPromP99, 1)} ms) · frame age p50/p99/max ` +
+      `${r.level} sessions: ELD max ${fmt(r.eld.max, 1)} ms (prom p99 ${fmt(r.eldPromP99, 1)} ms) · GC ${r.gcPause.count} pauses, ` +
+        `max ${fmt(r.gcPause.max, 1)} ms, ${fmt((r.gcTotalMs / (opts.windowSecs * 1000)) * 100, 1)} % of the window · frame age p50/p99/max ` +
         `${fmt(r.frameAge.p50, 2)}/${fmt(r.frameAge.p99, 2)}/${fmt(r.frameAge.max, 1)} ms · server-side barge-in ` +
         `(decision → transport) p50/p99 ${fmt(r.cutoffServer.p50, 2)}/${fmt(r.cutoffServer.p99, 2)} ms · missed turns ${r.missedTurns} · ` +
         `generator CPU ${fmt(r.generatorCpuPct, 0)} %, send lateness p50/p99 ${fmt(r.generatorLate.p50, 1)}/${fmt(r.generatorLate.p99, 1)} ms · ` +

@@ -45,10 +45,13 @@ export interface WindowReport {
   readonly cpuPct: number;
   /** Share of the window the main thread was runnable but not running (other processes had the core), %. */
   readonly runQueuePct: number;
-  /** monitorEventLoopDelay (1 ms resolution) over the window, ms. */
+  /** Event-loop delay over the window, ms: monitorEventLoopDelay at 1 ms resolution, less that 1 ms. */
   readonly eld: Summary;
   /** Inbound audio frame age at the first session stage, ms (see index.ts). */
   readonly frameAge: Summary;
+  /** Garbage-collection pauses in the window (PerformanceObserver "gc"), ms. */
+  readonly gcPause: Summary;
+  readonly gcTotalMs: number;
   readonly sessions: number;
 }
 

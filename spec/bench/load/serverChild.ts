@@ -6,18 +6,18 @@
 // Options come as JSON in BENCH_SERVER_OPTIONS: { baseURL, config, sharedServices, profileDir }.
 // Over IPC it answers: window-start / window-end (CPU of the whole process from
 // process.cpuUsage, event-loop delay from monitorEventLoopDelay at 1 ms resolution, inbound
-// frame age from the input probe), memory (after global.gc), stop.
+// frame age from the input probe, GC pauses, run-queue wait), memory (after global.gc), stop.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
 import { join } from "node:path";
-import { monitorEventLoopDelay, type IntervalHistogram, type RecordableHistogram } from "node:perf_hooks";
+import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram, type RecordableHistogram } from "node:perf_hooks";
 import { parseConfig } from "../../../lib/config/load.ts";
 import { serve } from "../../../lib/server/serve.ts";
 import { benchStage, standInVoiceConfig } from "./benchStage.ts";
 import { frameAgeUs } from "./probes.ts";
 import type { MemoryReport, ServerCommand, ServerReply, WindowReport } from "./protocol.ts";
-import type { Summary } from "./stats.ts";
+import { summarize, type Summary } from "./stats.ts";
 
 interface ChildOptions {
   readonly baseURL: string;
@@ -49,12 +49,22 @@ const server = await serve(config, {
   stages: [benchStage(config, { sharedServices: options.sharedServices === true })],
 });
 
-const eld = monitorEventLoopDelay({ resolution: 1 });
+const ELD_RESOLUTION_MS = 1;
+const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
 eld.enable();
 
-function histogramSummary(h: IntervalHistogram | RecordableHistogram, unitMs: number): Summary {
+// GC pauses, to tell an event-loop stall caused by the collector from one caused by other
+// processes taking the core (see runQueueWaitNs).
+let gcPauses: number[] = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcPauses.push(entry.duration);
+}).observe({ entryTypes: ["gc"] });
+
+/** Percentiles in ms, less `offsetMs`, never below 0. */
+function histogramSummary(h: IntervalHistogram | RecordableHistogram, unitMs: number, offsetMs = 0): Summary {
   if (h.count === 0) return { count: 0, p50: Number.NaN, p99: Number.NaN, max: Number.NaN };
-  return { count: h.count, p50: h.percentile(50) * unitMs, p99: h.percentile(99) * unitMs, max: h.max * unitMs };
+  const ms = (v: number): number => Math.max(0, v * unitMs - offsetMs);
+  return { count: h.count, p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) };
 }
 
 /**
@@ -94,6 +104,7 @@ async function stopProfile(sessions: number): Promise<void> {
 
 function startWindow(): void {
   windowNo++;
+  gcPauses = [];
   eld.reset();
   frameAgeUs.reset();
   windowStart = { wall: performance.now(), cpu: process.cpuUsage(), waitNs: runQueueWaitNs() };
@@ -106,8 +117,11 @@ function endWindow(): WindowReport {
     wallMs,
     cpuPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
     runQueuePct: ((runQueueWaitNs() - windowStart.waitNs) / 1e6 / wallMs) * 100,
-    eld: histogramSummary(eld, 1e-6),
+    // The histogram holds the time between two 1 ms ticks: the delay is what exceeds 1 ms.
+    eld: histogramSummary(eld, 1e-6, ELD_RESOLUTION_MS),
     frameAge: histogramSummary(frameAgeUs, 1e-3),
+    gcPause: summarize(gcPauses),
+    gcTotalMs: gcPauses.reduce((a, b) => a + b, 0),
     sessions: server.sessions.size,
   };
 }

@@ -14,6 +14,8 @@ export interface LevelRow {
   /** prom-client's nodejs_eventloop_lag_p99_seconds over the window (10 ms resolution), ms. */
   readonly eldPromP99: number;
   readonly frameAge: Summary;
+  readonly gcPause: Summary;
+  readonly gcTotalMs: number;
   readonly turnWire: Summary;
   readonly turnServer: Summary;
   readonly cutoffWire: Summary;
