@@ -1,11 +1,11 @@
 // `npm run bench`: sessions per core, latency under load, barge-in and memory, against the real
-// server in a child process. See README.md ("Load table") for how to read the table.
+// server in a child process. README.md ("How to read the table") says what each column means.
 //
 //   core 0: the server child (serverChild.ts: serve() + the voice session stage + probes)
 //   core 1: this process (the callers: real-time 16 kHz speech over loopback WebSocket,
 //           protobuf by default) and the OpenAI stand-in child (fixed STT/LLM/TTS latencies)
 //
-// Phases: warm-up (one caller, loads Silero) → memory per idle session (N sockets, no audio)
+// Phases: warm-up (5 callers, loads Silero) → memory per idle session (N sockets, no audio)
 // → concurrency levels, each ramped in, settled and measured over a window → the table.
 // The run stops at the first level that breaks a limit: server CPU > 70 % of its core,
 // event-loop delay p99 > 10 ms, or failures (a dropped session or an unanswered turn).
@@ -13,206 +13,18 @@
 
 import { cpus, totalmem } from "node:os";
 import { writeFileSync } from "node:fs";
-import { Caller } from "./load/caller.ts";
-import { canPin, pinSelf, spawnChild, type Child } from "./load/children.ts";
+import { canPin, pinSelf, spawnChild } from "./load/children.ts";
 import { Collector } from "./load/collector.ts";
-import { benchOptions, OptionsError, type BenchOptions } from "./load/options.ts";
-import type { MemoryReport, ServerReply, StandInReply, WindowReport } from "./load/protocol.ts";
-import { loadUtterances, noiseFloor, type Utterance } from "./load/speech.ts";
-import { fmt, kib, summarize } from "./load/stats.ts";
+import { CPU_LIMIT_PCT, ELD_P99_LIMIT_MS, measureLevel } from "./load/level.ts";
+import { benchOptions, OptionsError } from "./load/options.ts";
+import type { ServerReply, StandInReply } from "./load/protocol.ts";
+import { idleMemory, log, memory, newCaller, prng, promEldP99, sleep, type Rig } from "./load/rig.ts";
+import { loadUtterances, noiseFloor } from "./load/speech.ts";
+import { fmt, kib } from "./load/stats.ts";
 import { renderTable, type LevelRow } from "./load/table.ts";
-import { LEGS, turnLegs } from "./load/turnLegs.ts";
+import { LEGS } from "./load/turnLegs.ts";
 import { checkProtobufEncoder } from "./load/wire.ts";
 import { missingPrograms } from "../support/programs.ts";
-
-const CPU_LIMIT_PCT = 70;
-const ELD_P99_LIMIT_MS = 10;
-/**
- * Above this the generator's frames leave late. Only a warning ("gen late" column): on a shared
- * machine other processes cause it as often as the generator's own load does.
- */
-const GENERATOR_LATE_P99_LIMIT_MS = 10;
-/** Above this the generator's own core is saturated: the rig, not the server, is the limit. */
-const GENERATOR_CPU_LIMIT_PCT = 90;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const log = (line: string): void => void process.stderr.write(`${line}\n`);
-
-/** Small deterministic PRNG (mulberry32), so runs differ only by timing. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Rig {
-  readonly opts: BenchOptions;
-  readonly server: Child<ServerReply>;
-  readonly standIn: Child<StandInReply>;
-  readonly url: string;
-  readonly utterances: readonly Utterance[];
-  readonly noise: Int16Array;
-  readonly collector: Collector;
-  readonly callers: Caller[];
-  readonly random: () => number;
-  /** Level 1's turns split into legs (see turnLegs.ts). */
-  legs?: ReturnType<typeof turnLegs>;
-}
-
-async function memory(rig: Rig): Promise<MemoryReport> {
-  const reply = await rig.server.ask<Extract<ServerReply, { type: "memory" }>>({ cmd: "memory" });
-  return reply.report;
-}
-
-async function window(rig: Rig, cmd: "window-start" | "window-end"): Promise<WindowReport> {
-  const reply = await rig.server.ask<Extract<ServerReply, { type: "window" }>>({ cmd });
-  return reply.report;
-}
-
-/** prom-client samples the loop every 10 ms (its default eventLoopMonitoringPrecision). */
-const PROM_ELD_RESOLUTION_MS = 10;
-
-/**
- * The server's own /metrics event-loop p99 since the last scrape (prom-client resets its
- * histogram on each scrape), in ms of delay: its histogram holds the time between two 10 ms
- * samples, so 10 ms are taken off.
- */
-async function promEldP99(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const match = /^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text);
-  return match ? Math.max(0, Number(match[1]) * 1000 - PROM_ELD_RESOLUTION_MS) : Number.NaN;
-}
-
-function newCaller(rig: Rig): Caller {
-  const { opts } = rig;
-  return new Caller({
-    url: rig.url.replace(/^http/, "ws"),
-    format: opts.format,
-    utterances: rig.utterances,
-    noise: rig.noise,
-    standInMs: opts.sttMs + opts.ttftMs + opts.ttsMs,
-    bargeInRatio: opts.bargeInRatio,
-    collector: rig.collector,
-    random: rig.random,
-  });
-}
-
-/** Adds callers up to `level`, spread evenly over the ramp, or hangs up the ones above it. */
-async function rampTo(rig: Rig, level: number): Promise<void> {
-  const add = level - rig.callers.length;
-  if (add < 0) await Promise.all(rig.callers.splice(level).map((c) => c.close()));
-  if (add <= 0) return;
-  const spacingMs = add > 1 ? (rig.opts.rampSecs * 1000) / add : 0;
-  const starts: Promise<void>[] = [];
-  for (let i = 0; i < add; i++) {
-    const caller = newCaller(rig);
-    rig.callers.push(caller);
-    starts.push(caller.start(3_000));
-    if (spacingMs > 0) await sleep(spacingMs);
-  }
-  await Promise.all(starts);
-}
-
-async function idleMemory(rig: Rig): Promise<{ heap: number; rss: number; external: number }> {
-  const WebSocket = (await import("ws")).default;
-  const before = await memory(rig);
-  const sockets: InstanceType<typeof WebSocket>[] = [];
-  for (let i = 0; i < rig.opts.idleSessions; i++) {
-    const ws = new WebSocket(`${rig.url.replace(/^http/, "ws")}/ws?format=${rig.opts.format}`, { perMessageDeflate: false });
-    await new Promise<void>((resolve, reject) => {
-      ws.once("open", () => resolve());
-      ws.once("error", reject);
-    });
-    sockets.push(ws);
-  }
-  await sleep(1_000);
-  const after = await memory(rig);
-  if (after.sessions < rig.opts.idleSessions) throw new Error(`only ${after.sessions} of ${rig.opts.idleSessions} idle sessions are live in the server`);
-  const n = rig.opts.idleSessions;
-  await Promise.all(sockets.map((ws) => new Promise<void>((resolve) => (ws.once("close", () => resolve()), ws.close()))));
-  for (let i = 0; i < 50 && (await memory(rig)).sessions > 0; i++) await sleep(100);
-  return { heap: (after.heapUsed - before.heapUsed) / n, rss: (after.rss - before.rss) / n, external: (after.external - before.external) / n };
-}
-
-async function measureLevel(rig: Rig, level: number, base: MemoryReport): Promise<LevelRow> {
-  const { opts, collector } = rig;
-  const started = performance.now();
-  await rampTo(rig, level);
-  await sleep(opts.settleSecs * 1000);
-  const windowMs = opts.windowSecs * 1000;
-
-  await rig.standIn.ask({ cmd: "lateness" });
-  await rig.standIn.ask({ cmd: "trace" });
-  await promEldP99(rig.url);
-  collector.reset();
-  const genCpu = process.cpuUsage();
-  const genWall = performance.now();
-  await window(rig, "window-start");
-  await sleep(windowMs);
-  const report = await window(rig, "window-end");
-  const eldPromP99 = await promEldP99(rig.url);
-  const genCpuPct = (() => {
-    const u = process.cpuUsage(genCpu);
-    return ((u.user + u.system) / 1000 / (performance.now() - genWall)) * 100;
-  })();
-  for (const c of rig.callers) c.settleStale();
-  const { lateness, cpuPct: standInCpuPct } = await rig.standIn.ask<Extract<StandInReply, { type: "lateness" }>>({ cmd: "lateness" });
-  const mem = await memory(rig);
-  const held = rig.callers.filter((c) => c.healthy).length;
-  if (level === 1) {
-    const { requests } = await rig.standIn.ask<Extract<StandInReply, { type: "trace" }>>({ cmd: "trace" });
-    rig.legs = turnLegs(collector.turnRecords, requests);
-  }
-
-  const row: Omit<LevelRow, "broke"> = {
-    level,
-    held,
-    serverSessions: report.sessions,
-    cpuPct: report.cpuPct,
-    runQueuePct: report.runQueuePct,
-    eld: report.eld,
-    eldPromP99,
-    frameAge: report.frameAge,
-    gcPause: report.gcPause,
-    gcTotalMs: report.gcTotalMs,
-    turnWire: summarize(collector.turnWire),
-    turnServer: summarize(collector.turnServer),
-    cutoffWire: summarize(collector.cutoffWire),
-    cutoffServer: summarize(collector.cutoffServer),
-    turns: collector.turns,
-    failedTurns: collector.failedTurns,
-    missedTurns: collector.missedTurns,
-    droppedSessions: collector.droppedSessions,
-    heapPerSession: (mem.heapUsed - base.heapUsed) / level,
-    rssPerSession: (mem.rss - base.rss) / level,
-    generatorLate: summarize(collector.sendLate),
-    generatorCpuPct: genCpuPct,
-    standInLateP99: Math.max(lateness.chat.p99, lateness.transcription.p99, lateness.speech.p99),
-    standInCpuPct,
-  };
-  const broke = [
-    row.cpuPct > CPU_LIMIT_PCT ? `CPU>${CPU_LIMIT_PCT}%` : "",
-    row.eld.p99 > ELD_P99_LIMIT_MS ? `ELD p99>${ELD_P99_LIMIT_MS}ms` : "",
-    row.failedTurns + row.droppedSessions > 0 || held < level ? "failures" : "",
-    row.generatorCpuPct + row.standInCpuPct > GENERATOR_CPU_LIMIT_PCT ? "generator core saturated" : "",
-  ]
-    .filter(Boolean)
-    .join(", ");
-  log(
-    `level ${level}: ${((performance.now() - started) / 1000).toFixed(0)} s, CPU ${fmt(row.cpuPct, 0)} %, ELD p99 ${fmt(row.eld.p99, 2)} ms, ` +
-      `turn +${fmt(row.turnWire.p50)}/${fmt(row.turnWire.p99)} ms, ${row.turns} turns, ${row.failedTurns} failed, ` +
-      `${row.missedTurns} missed, server run-queue wait ${fmt(row.runQueuePct, 1)} %, generator CPU ${fmt(genCpuPct, 0)} %, stand-in CPU ${fmt(standInCpuPct, 0)} %, late p99 ${fmt(row.standInLateP99)} ms${broke ? ` → ${broke}` : ""}`,
-  );
-  if (row.generatorLate.p99 > GENERATOR_LATE_P99_LIMIT_MS) {
-    log(`  warning: generator frames left up to ${fmt(row.generatorLate.p99, 1)} ms late (p99): turn and age figures include that`);
-  }
-  return { ...row, broke };
-}
 
 async function main(): Promise<void> {
   const opts = benchOptions();
