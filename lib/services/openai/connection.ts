@@ -33,7 +33,33 @@ export function providerName(options: OpenAIConnectionOptions): string {
   return options.provider ?? "openai";
 }
 
+/**
+ * Clients are stateless HTTP clients, so one per distinct connection serves every session of
+ * the process: building one per session cost ~16 KiB of heap each, for nothing. A server has a
+ * handful of distinct connections (one per configured role), so the cache stays tiny; it is
+ * bounded anyway.
+ */
+const clients = new Map<string, OpenAI>();
+const MAX_CLIENTS = 64;
+
 export function createOpenAIClient(options: OpenAIConnectionOptions): OpenAI {
+  const key = JSON.stringify([
+    options.baseURL,
+    options.apiKey ?? "",
+    options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    options.maxRetries ?? 0,
+    options.headers ?? {},
+  ]);
+  let client = clients.get(key);
+  if (!client) {
+    if (clients.size >= MAX_CLIENTS) clients.delete(clients.keys().next().value!);
+    client = buildClient(options);
+    clients.set(key, client);
+  }
+  return client;
+}
+
+function buildClient(options: OpenAIConnectionOptions): OpenAI {
   const keyless = !options.apiKey;
   return new OpenAI({
     // The client refuses to start without a key; a keyless provider gets a placeholder whose
