@@ -98,17 +98,21 @@ export function prepareVoice(config: VoxrayConfig, env: Env = process.env): Prep
   const services = resolveServices(config, env);
   const language = config.stt_language;
   const systemPrompt = config.system_prompt;
-  const stage: SessionStage = (ctx: ProcessorContext, sessionConfig: VoxrayConfig): readonly Processor[] => [
-    voicePipeline(ctx, {
-      stt: createSTTService(services.stt),
-      llm: createLLMService(services.llm),
-      tts: createTTSService(services.tts),
-      systemPrompt,
-      // Built per session: start strategies may keep state (a wake phrase's awake window).
-      turnTaking: turnTaking(ctx, turnOptionsFromConfig(sessionConfig)),
-      ...(language ? { language } : {}),
-    }),
-  ];
+  const stage: SessionStage = (ctx: ProcessorContext, sessionConfig: VoxrayConfig): readonly Processor[] => {
+    const stt = createSTTService(services.stt);
+    return [
+      voicePipeline(ctx, {
+        stt,
+        llm: createLLMService(services.llm),
+        tts: createTTSService(services.tts),
+        systemPrompt,
+        // Built per session: start strategies may keep state (a wake phrase's awake window).
+        // An STT that takes whole turns needs no live audio past turn taking.
+        turnTaking: turnTaking(ctx, { ...turnOptionsFromConfig(sessionConfig), consumeInputAudio: !stt.streaming }),
+        ...(language ? { language } : {}),
+      }),
+    ];
+  };
   const { stt, llm, tts } = services;
   return {
     mode: "voice",
