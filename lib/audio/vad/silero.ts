@@ -3,6 +3,10 @@
 // window inline (synchronously, see silero-model.ts) and returns one speech probability per
 // window. Like Pipecat, it zeroes the LSTM state every 5 s of audio: the model needs only a
 // short memory and its state otherwise drifts on long streams.
+//
+// This is the synchronous path (one run per window, in the caller's stack), for a single
+// stream and for specs. The server batches the windows of all its sessions instead
+// (sileroBatch.ts), with the same windows, rates and 5 s state reset defined here.
 
 import { Tensor } from "onnxruntime-node";
 import { asInt16 } from "../pcm.ts";
@@ -12,7 +16,8 @@ import { Windower } from "./windower.ts";
 
 /** Window sizes Silero accepts (the smallest per rate): 32 ms at both rates. */
 export const SILERO_WINDOW_SAMPLES: Readonly<Record<8000 | 16000, number>> = Object.freeze({ 16000: 512, 8000: 256 });
-const STATE_RESET_SECS = 5;
+/** Audio after which a stream's recurrent state is zeroed. */
+export const SILERO_STATE_RESET_SECS = 5;
 
 const rateTensors = new Map<number, Tensor>();
 
@@ -38,7 +43,7 @@ export class SileroVad implements VoiceDetector {
     // The tensor wraps `input`; each window overwrites it just before a synchronous run.
     this.inputTensor = new Tensor("float32", this.input, [1, this.windowSamples]);
     this.rateTensor = rateTensorFor(this.sampleRate);
-    this.windowsPerStateReset = Math.ceil((STATE_RESET_SECS * this.sampleRate) / this.windowSamples);
+    this.windowsPerStateReset = sileroWindowsPerStateReset(this.sampleRate);
   }
 
   /** Speech probabilities for every window completed by this audio (PCM16 mono). */
@@ -85,14 +90,21 @@ export async function createSileroVad(sampleRate: number): Promise<SileroVad> {
   return new SileroVad(await loadSileroModel(), sampleRate);
 }
 
-function checkSileroRate(sampleRate: number): 8000 | 16000 {
+/** Windows between two state resets: 157 of 32 ms at either rate. */
+export function sileroWindowsPerStateReset(sampleRate: 8000 | 16000): number {
+  return Math.ceil((SILERO_STATE_RESET_SECS * sampleRate) / SILERO_WINDOW_SAMPLES[sampleRate]);
+}
+
+/** The rate itself when Silero takes it; a RangeError saying what to do otherwise. */
+export function checkSileroRate(sampleRate: number): 8000 | 16000 {
   if (sampleRate !== 16000 && sampleRate !== 8000) {
     throw new RangeError(`Silero VAD runs at 16000 or 8000 Hz only, got ${sampleRate} Hz: resample the input first`);
   }
   return sampleRate;
 }
 
-function rateTensorFor(sampleRate: number): Tensor {
+/** The model's `sr` input for this rate (one shared tensor per rate: the model never writes it). */
+export function rateTensorFor(sampleRate: number): Tensor {
   let t = rateTensors.get(sampleRate);
   if (!t) {
     t = new Tensor("int64", BigInt64Array.from([BigInt(sampleRate)]));

@@ -5,6 +5,13 @@
 // to mono and resamples to 16 kHz for Silero (8 kHz input stays at 8 kHz, which Silero also
 // takes). The energy detector works at any rate and only needs mono.
 //
+// Silero runs batched across all sessions of the process (lib/audio/vad/sileroBatch.ts): a
+// stream's analyze() queues the windows its audio completes and returns a Promise of the VAD
+// events, settled when the flush after this poll phase has run them (< 1 ms later). The
+// VADAnalyzer state machine is the same one as for the synchronous detectors: it is fed each
+// chunk once its probabilities are in, chunks in order. A chunk that completes no window while
+// nothing is queued is analysed at once (no Promise): 3 of 8 transport frames of 20 ms.
+//
 // Silero's model is loaded in `setup()` (once per process; silero-model.ts caches it) and only
 // then: importing this file does not load onnxruntime, so energy-only servers never pay for it.
 
@@ -13,6 +20,7 @@ import { VADAnalyzer } from "../../../audio/vad/analyzer.ts";
 import type { VoiceDetector } from "../../../audio/vad/detector.ts";
 import { EnergyVad } from "../../../audio/vad/energy.ts";
 import type { VADParams } from "../../../audio/vad/params.ts";
+import type { SileroBatchStream } from "../../../audio/vad/sileroBatch.ts";
 import { downmixToMono, pcmBytesToInt16 } from "../../../audio/pcm.ts";
 import { StreamResampler } from "../../../audio/resampler.ts";
 import type { AudioFormat, StreamVad } from "../vadProcessor.ts";
@@ -34,50 +42,65 @@ export interface VadAnalyzerFactory {
   create(format: AudioFormat): StreamVad;
 }
 
-type SileroMaker = (sampleRate: number) => VoiceDetector;
+type SileroMaker = (sampleRate: number) => SileroBatchStream;
 
 export function vadAnalyzerFactory(settings: VadSettings): VadAnalyzerFactory {
   let makeSilero: SileroMaker | undefined;
   return {
     async setup() {
       if (settings.type !== "silero" || makeSilero) return;
-      const [{ loadSileroModel }, { SileroVad }] = await Promise.all([import("../../../audio/vad/silero-model.ts"), import("../../../audio/vad/silero.ts")]);
-      const model = await loadSileroModel();
-      makeSilero = (rate) => new SileroVad(model, rate);
+      const { sharedSileroBatcher } = await import("../../../audio/vad/sileroBatch.ts");
+      const batcher = await sharedSileroBatcher();
+      makeSilero = (rate) => batcher.stream(rate);
     },
     create(format) {
       if (settings.type === "silero") {
         if (!makeSilero) throw new Error("the Silero VAD model is not loaded: the vad processor's setup() must run before audio arrives");
         const rate = format.sampleRate === 8000 ? 8000 : 16000;
-        return new MonoVadStream(new VADAnalyzer(makeSilero(rate), settings.params), format, rate);
+        return new BatchedSileroVadStream(makeSilero(rate), new MonoInput(format, rate), settings.params);
       }
       const detector = new EnergyVad(format.sampleRate, settings.energyThreshold !== undefined ? { threshold: settings.energyThreshold } : {});
-      return new MonoVadStream(new VADAnalyzer(detector, settings.params), format, format.sampleRate);
+      return new MonoVadStream(new VADAnalyzer(detector, settings.params), new MonoInput(format, format.sampleRate));
     },
   };
 }
 
-/** Feeds a VADAnalyzer mono audio at its detector's rate, whatever the stream's format. */
-class MonoVadStream implements StreamVad {
+/** Turns the stream's PCM16LE bytes into mono samples at the detector's rate. */
+class MonoInput {
   private readonly resampler: StreamResampler | undefined;
 
   constructor(
-    private readonly analyzer: VADAnalyzer,
     private readonly format: AudioFormat,
     detectorRate: number,
   ) {
     this.resampler = format.sampleRate !== detectorRate ? new StreamResampler(format.sampleRate, detectorRate) : undefined;
   }
 
+  samples(pcm: Uint8Array): Int16Array {
+    let samples = pcmBytesToInt16(pcm);
+    if (this.format.numChannels > 1) samples = downmixToMono(samples, this.format.numChannels);
+    if (this.resampler) samples = this.resampler.process(samples);
+    return samples;
+  }
+
+  reset(): void {
+    this.resampler?.reset();
+  }
+}
+
+/** Feeds a VADAnalyzer over a synchronous detector, whatever the stream's format. */
+class MonoVadStream implements StreamVad {
+  constructor(
+    private readonly analyzer: VADAnalyzer,
+    private readonly input: MonoInput,
+  ) {}
+
   get params(): VADParams {
     return this.analyzer.params;
   }
 
   analyze(pcm: Uint8Array): readonly VADEvent[] {
-    let samples = pcmBytesToInt16(pcm);
-    if (this.format.numChannels > 1) samples = downmixToMono(samples, this.format.numChannels);
-    if (this.resampler) samples = this.resampler.process(samples);
-    return this.analyzer.analyze(samples);
+    return this.analyzer.analyze(this.input.samples(pcm));
   }
 
   setParams(params: Partial<VADParams>): void {
@@ -86,6 +109,102 @@ class MonoVadStream implements StreamVad {
 
   reset(): void {
     this.analyzer.reset();
-    this.resampler?.reset();
+    this.input.reset();
   }
 }
+
+/**
+ * The VADAnalyzer's detector for batched Silero: hands out the probabilities of the chunk
+ * being analysed, which the stream put here once its batch had run.
+ */
+class ReadyProbabilities implements VoiceDetector {
+  readonly sampleRate: number;
+  readonly windowSamples: number;
+  next: number[] = [];
+
+  constructor(private readonly stream: SileroBatchStream) {
+    this.sampleRate = stream.sampleRate;
+    this.windowSamples = stream.windowSamples;
+  }
+
+  probabilities(): number[] {
+    const ready = this.next;
+    this.next = [];
+    return ready;
+  }
+
+  reset(): void {
+    this.stream.reset();
+    this.next = [];
+  }
+}
+
+type Outcome = { readonly probabilities: number[] } | { readonly error: unknown };
+
+/** One stream's VAD over batched Silero: analyze() returns a Promise when windows are queued. */
+class BatchedSileroVadStream implements StreamVad {
+  private readonly ready: ReadyProbabilities;
+  private readonly analyzer: VADAnalyzer;
+  /** Settles after the last chunk handed in has been applied: the next one waits for it. */
+  private tail: Promise<unknown> | undefined;
+  private inFlight = 0;
+  /** Bumped by reset(): chunks from before it are not applied. */
+  private generation = 0;
+
+  constructor(
+    private readonly stream: SileroBatchStream,
+    private readonly input: MonoInput,
+    params: Partial<VADParams> | undefined,
+  ) {
+    this.ready = new ReadyProbabilities(stream);
+    this.analyzer = new VADAnalyzer(this.ready, params);
+  }
+
+  get params(): VADParams {
+    return this.analyzer.params;
+  }
+
+  analyze(pcm: Uint8Array): readonly VADEvent[] | Promise<readonly VADEvent[]> {
+    const samples = this.input.samples(pcm);
+    const pending = this.stream.push(samples);
+    if (pending.windows === 0 && this.inFlight === 0) return this.apply(samples, []);
+    const generation = this.generation;
+    const windows = pending.windows;
+    // Handled at once, so a failed batch is never an unhandled rejection while earlier chunks wait.
+    const outcome: Promise<Outcome> = pending.probabilities.then(
+      (probabilities) => ({ probabilities }),
+      (error: unknown) => ({ error }),
+    );
+    this.inFlight++;
+    const result = (this.tail ? this.tail.then(() => outcome) : outcome).then((done) => {
+      this.inFlight--;
+      if (generation !== this.generation) return [];
+      if ("error" in done) {
+        // Keep the analyzer's clock in step with the stream: the windows that could not be
+        // analysed count as non-speech, and whatever they would cause is dropped with the error.
+        this.apply(samples, new Array<number>(windows).fill(0));
+        throw done.error;
+      }
+      return this.apply(samples, done.probabilities);
+    });
+    this.tail = result.then(noop, noop);
+    return result;
+  }
+
+  setParams(params: Partial<VADParams>): void {
+    this.analyzer.setParams(params);
+  }
+
+  reset(): void {
+    this.generation++;
+    this.analyzer.reset();
+    this.input.reset();
+  }
+
+  private apply(samples: Int16Array, probabilities: number[]): readonly VADEvent[] {
+    this.ready.next = probabilities;
+    return this.analyzer.analyze(samples);
+  }
+}
+
+function noop(): void {}

@@ -43,6 +43,15 @@ describe.skipIf(skip)("turn-taking on real speech (Silero)", () => {
       const pcm = new Uint8Array(wav.pcm.buffer, wav.pcm.byteOffset + k * CHUNK * 2, CHUNK * 2);
       scheduler.schedule(() => transport.client.send(audioFrame(ids, "InputAudioRawFrame", pcm, wav.sampleRate, 1)), (k + 1) * 20);
     }
+    // Silero runs batched after each poll phase (a setImmediate), so virtual time advances one
+    // frame at a time and waits for that turn of the event loop: each VAD result lands at the
+    // virtual time of the frame that completed its window, as it would in real time.
+    for (let k = 0; k < chunks; k++) {
+      scheduler.maxFrames = (k + 1) * 20;
+      scheduler.flush();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    scheduler.maxFrames = Infinity;
     scheduler.flush();
     runner.cancel("spec done");
     await finished;

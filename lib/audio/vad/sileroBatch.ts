@@ -1,0 +1,327 @@
+// Silero across sessions: the windows that every stream of the process completes within one
+// event-loop turn run as ONE inference instead of one each.
+//
+// Why: inside a busy server a lone 512-sample window costs ~0.36 ms of CPU, twice its cost
+// back to back, because the model's weights left the CPU caches since the previous session's
+// window. One run over B windows ([B, 512] input, [2, B, 64] state) pays that once:
+// spec/bench/vadCache.bench.ts measures 91 µs per window at 8 streams and 68 µs at 40, and
+// each row gets the probability it would get alone (|Δ| ≤ 2e-6).
+//
+// How: a stream cuts its audio into windows (as SileroVad does) and queues them here; the
+// first window queued in a turn schedules one flush with `setImmediate`. Node runs every
+// socket read of a poll phase before the check phase, so the windows of all sessions whose
+// audio arrived in that phase share the flush: one hop per batch, not per frame, and the VAD
+// decision comes < 1 ms later than inline. A flush runs rounds: a stream appears at most once
+// per round (its next window needs the state its previous one leaves), at most `maxBatch`
+// windows per run, one rate per run. Results are handed back in the order windows were queued.
+//
+// State stays per stream (h and c, 2 × 64 values each), zeroed every 5 s of audio as in
+// SileroVad. A failed run rejects the pushes whose windows were in it, with an error naming
+// the batch; the streams keep their state from before it and later runs go on.
+
+import { Tensor } from "onnxruntime-node";
+import { asInt16 } from "../pcm.ts";
+import { checkSileroRate, rateTensorFor, SILERO_WINDOW_SAMPLES, sileroWindowsPerStateReset } from "./silero.ts";
+import { loadSileroModel, SILERO_STATE_LAYERS, SILERO_STATE_UNITS, type SileroBatchStep } from "./silero-model.ts";
+import { Windower } from "./windower.ts";
+
+/** Windows per inference: beyond ~64 the CPU per window stops falling (spec/bench/README.md). */
+export const DEFAULT_SILERO_MAX_BATCH = 64;
+const STREAM_STATE_SIZE = SILERO_STATE_LAYERS * SILERO_STATE_UNITS;
+
+/** What the batcher needs of the model: SileroModel (specs wrap it to make a run fail). */
+export interface SileroBatchRunner {
+  stepBatch(input: Tensor, sampleRate: Tensor, h: Tensor, c: Tensor): SileroBatchStep;
+}
+
+export interface SileroBatcherOptions {
+  /** Most windows in one inference; the rest wait for the next round of the same flush. @defaultValue 64 */
+  readonly maxBatch?: number;
+  /** Schedules a flush after the current poll phase. @defaultValue setImmediate */
+  readonly schedule?: (flush: () => void) => void;
+}
+
+/** The windows one push completed, and their probabilities once their batch has run. */
+export interface PendingProbabilities {
+  readonly windows: number;
+  /** Oldest window first. Pushes of one stream settle in push order. */
+  readonly probabilities: Promise<number[]>;
+}
+
+/** Counters since the batcher was made. */
+export interface SileroBatchStats {
+  readonly flushes: number;
+  readonly batches: number;
+  readonly windows: number;
+  readonly largestBatch: number;
+  readonly failedBatches: number;
+}
+
+/** A failed batched run: every push with a window in it is rejected with this. */
+export class SileroBatchError extends Error {
+  override readonly name = "SileroBatchError";
+}
+
+/** One push's windows: settles when its last window has run, or at the first failure. */
+class PushResult {
+  readonly probabilities: number[];
+  readonly promise: Promise<number[]>;
+  private remaining: number;
+  private done = false;
+  private resolve!: (probabilities: number[]) => void;
+  private reject!: (error: Error) => void;
+  /** Later pushes of the stream that completed no window: they settle right after this one. */
+  private followers: Array<() => void> | undefined;
+
+  constructor(windows: number) {
+    this.probabilities = new Array<number>(windows).fill(0);
+    this.remaining = windows;
+    this.promise = new Promise<number[]>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  get settled(): boolean {
+    return this.done;
+  }
+
+  /** A Promise of no probabilities that settles right after this push (keeps the stream's order). */
+  follow(): Promise<number[]> {
+    return new Promise<number[]>((resolve) => (this.followers ??= []).push(() => resolve([])));
+  }
+
+  complete(index: number, probability: number): void {
+    this.probabilities[index] = probability;
+    if (--this.remaining === 0) this.settle(() => this.resolve(this.probabilities));
+  }
+
+  fail(error: Error): void {
+    this.settle(() => this.reject(error));
+  }
+
+  /** The stream was reset: nobody wants these windows any more. */
+  drop(): void {
+    this.settle(() => this.resolve([]));
+  }
+
+  private settle(how: () => void): void {
+    if (this.done) return;
+    this.done = true;
+    how();
+    if (this.followers) for (const follower of this.followers) follower();
+    this.followers = undefined;
+  }
+}
+
+interface WindowJob {
+  readonly stream: SileroBatchStream;
+  /** The stream's generation when queued: a reset since then makes the job stale. */
+  readonly generation: number;
+  readonly samples: Int16Array;
+  readonly result: PushResult;
+  readonly index: number;
+}
+
+/** One audio stream's Silero state; its windows run in the batcher's shared inferences. */
+export class SileroBatchStream {
+  readonly sampleRate: 8000 | 16000;
+  readonly windowSamples: number;
+  private readonly batcher: SileroBatcher;
+  private readonly windower: Windower;
+  private readonly h = new Float32Array(STREAM_STATE_SIZE);
+  private readonly c = new Float32Array(STREAM_STATE_SIZE);
+  private readonly windowsPerStateReset: number;
+  private windowsSinceStateReset = 0;
+  private currentGeneration = 0;
+  /** The latest push with windows: a push with none settles after it. */
+  private lastPush: PushResult | undefined;
+
+  constructor(batcher: SileroBatcher, sampleRate: number) {
+    this.sampleRate = checkSileroRate(sampleRate);
+    this.batcher = batcher;
+    this.windowSamples = SILERO_WINDOW_SAMPLES[this.sampleRate];
+    this.windower = new Windower(this.windowSamples);
+    this.windowsPerStateReset = sileroWindowsPerStateReset(this.sampleRate);
+  }
+
+  /** Bumped by reset(): windows queued before it are skipped. */
+  get generation(): number {
+    return this.currentGeneration;
+  }
+
+  /** Queues the windows this audio completes (PCM16 mono at `sampleRate`); partial ones wait for more. */
+  push(pcm: Int16Array | Uint8Array): PendingProbabilities {
+    const windows: Int16Array[] = [];
+    this.windower.push(asInt16(pcm), (window) => windows.push(window.slice()));
+    if (windows.length === 0) {
+      const last = this.lastPush;
+      return { windows: 0, probabilities: last && !last.settled ? last.follow() : Promise.resolve([]) };
+    }
+    this.lastPush = this.batcher.queue(this, windows);
+    return { windows: windows.length, probabilities: this.lastPush.promise };
+  }
+
+  /** Forgets buffered samples and the recurrent state; queued windows are dropped unrun. */
+  reset(): void {
+    this.windower.reset();
+    this.h.fill(0);
+    this.c.fill(0);
+    this.windowsSinceStateReset = 0;
+    this.currentGeneration++;
+  }
+
+  /** Copies this stream's state into row `row` of batch state laid out [layers, rows, units]. */
+  writeState(h: Float32Array, c: Float32Array, row: number, rows: number): void {
+    for (let layer = 0; layer < SILERO_STATE_LAYERS; layer++) {
+      const from = layer * SILERO_STATE_UNITS;
+      const to = (layer * rows + row) * SILERO_STATE_UNITS;
+      h.set(this.h.subarray(from, from + SILERO_STATE_UNITS), to);
+      c.set(this.c.subarray(from, from + SILERO_STATE_UNITS), to);
+    }
+  }
+
+  /** Takes row `row` of a run's new state, or zeroes the state every 5 s of audio. */
+  readState(step: SileroBatchStep, row: number, rows: number): void {
+    if (++this.windowsSinceStateReset >= this.windowsPerStateReset) {
+      this.h.fill(0);
+      this.c.fill(0);
+      this.windowsSinceStateReset = 0;
+      return;
+    }
+    for (let layer = 0; layer < SILERO_STATE_LAYERS; layer++) {
+      const from = (layer * rows + row) * SILERO_STATE_UNITS;
+      const to = layer * SILERO_STATE_UNITS;
+      this.h.set(step.h.subarray(from, from + SILERO_STATE_UNITS), to);
+      this.c.set(step.c.subarray(from, from + SILERO_STATE_UNITS), to);
+    }
+  }
+}
+
+export class SileroBatcher {
+  readonly maxBatch: number;
+  private readonly model: SileroBatchRunner;
+  private readonly schedule: (flush: () => void) => void;
+  private queued: WindowJob[] = [];
+  private scheduled = false;
+  // Reused for every run (runs are synchronous, so nothing holds them afterwards).
+  private readonly input: Float32Array;
+  private readonly h: Float32Array;
+  private readonly c: Float32Array;
+  private counts = { flushes: 0, batches: 0, windows: 0, largestBatch: 0, failedBatches: 0 };
+
+  constructor(model: SileroBatchRunner, options: SileroBatcherOptions = {}) {
+    const maxBatch = options.maxBatch ?? DEFAULT_SILERO_MAX_BATCH;
+    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`Silero maxBatch must be a positive integer, got ${maxBatch}`);
+    this.maxBatch = maxBatch;
+    this.model = model;
+    this.schedule = options.schedule ?? ((flush) => setImmediate(flush));
+    this.input = new Float32Array(maxBatch * SILERO_WINDOW_SAMPLES[16000]);
+    this.h = new Float32Array(maxBatch * STREAM_STATE_SIZE);
+    this.c = new Float32Array(maxBatch * STREAM_STATE_SIZE);
+  }
+
+  /** A new stream at 16000 or 8000 Hz. */
+  stream(sampleRate: number): SileroBatchStream {
+    return new SileroBatchStream(this, sampleRate);
+  }
+
+  /** Windows waiting for the next flush. */
+  get pending(): number {
+    return this.queued.length;
+  }
+
+  get stats(): SileroBatchStats {
+    return { ...this.counts };
+  }
+
+  /** Called by SileroBatchStream.push: queues its windows and schedules a flush if none is. */
+  queue(stream: SileroBatchStream, windows: readonly Int16Array[]): PushResult {
+    const result = new PushResult(windows.length);
+    const generation = stream.generation;
+    for (const [index, samples] of windows.entries()) this.queued.push({ stream, generation, samples, result, index });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      this.schedule(() => this.flush());
+    }
+    return result;
+  }
+
+  /** Runs every queued window now, in rounds (the scheduled flush calls this). */
+  flush(): void {
+    this.scheduled = false;
+    let jobs = this.queued;
+    this.queued = [];
+    if (jobs.length > 0) this.counts.flushes++;
+    while (jobs.length > 0) {
+      const round: WindowJob[] = [];
+      const later: WindowJob[] = [];
+      const seen = new Set<SileroBatchStream>();
+      let rate: number | undefined;
+      for (const job of jobs) {
+        if (job.generation !== job.stream.generation) {
+          job.result.drop();
+          continue;
+        }
+        rate ??= job.stream.sampleRate;
+        if (seen.has(job.stream) || round.length >= this.maxBatch || job.stream.sampleRate !== rate) later.push(job);
+        else round.push(job);
+        seen.add(job.stream);
+      }
+      if (round.length > 0) this.run(round);
+      jobs = later;
+    }
+  }
+
+  private run(jobs: readonly WindowJob[]): void {
+    const rows = jobs.length;
+    const first = jobs[0] as WindowJob;
+    const size = first.stream.windowSamples;
+    const stateSize = rows * STREAM_STATE_SIZE;
+    const input = this.input.subarray(0, rows * size);
+    const h = this.h.subarray(0, stateSize);
+    const c = this.c.subarray(0, stateSize);
+    for (const [row, job] of jobs.entries()) {
+      const samples = job.samples;
+      const at = row * size;
+      for (let i = 0; i < size; i++) input[at + i] = (samples[i] as number) / 32768;
+      job.stream.writeState(h, c, row, rows);
+    }
+    let step: SileroBatchStep;
+    try {
+      step = this.model.stepBatch(
+        new Tensor("float32", input, [rows, size]),
+        rateTensorFor(first.stream.sampleRate),
+        new Tensor("float32", h, [SILERO_STATE_LAYERS, rows, SILERO_STATE_UNITS]),
+        new Tensor("float32", c, [SILERO_STATE_LAYERS, rows, SILERO_STATE_UNITS]),
+      );
+    } catch (cause) {
+      this.counts.failedBatches++;
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      const error = new SileroBatchError(`Silero VAD inference failed for a batch of ${rows} windows at ${first.stream.sampleRate} Hz: ${reason}`, { cause });
+      for (const job of jobs) job.result.fail(error);
+      return;
+    }
+    this.counts.batches++;
+    this.counts.windows += rows;
+    if (rows > this.counts.largestBatch) this.counts.largestBatch = rows;
+    for (const [row, job] of jobs.entries()) {
+      job.stream.readState(step, row, rows);
+      job.result.complete(job.index, step.probabilities[row] as number);
+    }
+  }
+}
+
+let shared: Promise<SileroBatcher> | undefined;
+
+/** The process-wide batcher over the shared model, made on first use. A failed load is not cached. */
+export function sharedSileroBatcher(): Promise<SileroBatcher> {
+  shared ??= loadSileroModel()
+    .then((model) => new SileroBatcher(model))
+    .catch((err: unknown) => {
+      shared = undefined;
+      throw err;
+    });
+  return shared;
+}
+

@@ -1,0 +1,193 @@
+// Silero batched across streams: every stream gets the probabilities it gets when its windows
+// run alone (SileroVad, one run per window), whatever shares its batch — real flite speech,
+// several streams interleaved in 20 ms chunks, one at 8 kHz among them. A stream whose push
+// completes two windows has them run in two rounds of one flush, in order; pushes of a stream
+// settle in push order; each inference holds at most maxBatch windows; the state is zeroed
+// every 5 s of audio and on reset(); a failed inference rejects only the pushes in its batch.
+
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Tensor } from "onnxruntime-node";
+import { createSileroVad } from "../../../lib/audio/vad/silero.ts";
+import { loadSileroModel, type SileroModel } from "../../../lib/audio/vad/silero-model.ts";
+import { SileroBatchError, SileroBatcher, sharedSileroBatcher, type SileroBatchRunner, type SileroBatchStream } from "../../../lib/audio/vad/sileroBatch.ts";
+import { missingPrograms } from "../../support/programs.ts";
+import { makeSpeechWav } from "../../support/speech.ts";
+
+const skip = missingPrograms({ flite: "flite", sox: "sox" });
+const CHUNK_MS = 20;
+
+const sentences = (rate: number) =>
+  makeSpeechWav({
+    rate,
+    segments: [
+      { silenceMs: 300 },
+      { say: "Hello this is a test of the voice agent" },
+      { silenceMs: 500 },
+      { say: "The weather today is sunny with a light breeze from the west" },
+      { silenceMs: 300 },
+    ],
+  });
+
+/** Probabilities of `pcm` run alone, one window per run. */
+async function alone(rate: number, pcm: Int16Array): Promise<number[]> {
+  return (await createSileroVad(rate)).pushAudio(pcm);
+}
+
+/** Feeds every stream one 20 ms chunk per event-loop turn, all streams in the same turn. */
+async function interleaved(streams: readonly SileroBatchStream[], audio: readonly Int16Array[]): Promise<number[][]> {
+  const out = streams.map((): number[] => []);
+  const sizes = streams.map((stream) => (stream.sampleRate * CHUNK_MS) / 1000);
+  const turns = Math.max(...audio.map((a, i) => Math.ceil(a.length / (sizes[i] as number))));
+  for (let t = 0; t < turns; t++) {
+    const turn = streams.map((stream, i) => {
+      const size = sizes[i] as number;
+      return stream.push((audio[i] as Int16Array).subarray(t * size, (t + 1) * size)).probabilities;
+    });
+    for (const [i, probabilities] of (await Promise.all(turn)).entries()) out[i]!.push(...probabilities);
+  }
+  return out;
+}
+
+function expectClose(actual: readonly number[], expected: readonly number[], tolerance = 1e-5): void {
+  expect(actual).toHaveLength(expected.length);
+  let worst = 0;
+  for (const [i, p] of actual.entries()) worst = Math.max(worst, Math.abs(p - (expected[i] as number)));
+  expect(worst).toBeLessThanOrEqual(tolerance);
+}
+
+/** The real model, whose next `failures` runs throw. */
+function failingRunner(model: SileroModel): SileroBatchRunner & { failures: number } {
+  return {
+    failures: 0,
+    stepBatch(input: Tensor, sampleRate: Tensor, h: Tensor, c: Tensor) {
+      if (this.failures > 0) {
+        this.failures--;
+        throw new Error("out of memory (injected)");
+      }
+      return model.stepBatch(input, sampleRate, h, c);
+    },
+  };
+}
+
+describe.skipIf(skip)("Silero batched across streams", () => {
+  let model: SileroModel;
+  let speech16k: Int16Array;
+  let speech8k: Int16Array;
+  beforeAll(async () => {
+    model = await loadSileroModel();
+    speech16k = (await sentences(16000)).pcm;
+    speech8k = (await sentences(8000)).pcm;
+  });
+
+  it("gives every stream the probabilities it gets alone, within 1e-5", async () => {
+    // Four 16 kHz streams at different places in the speech (3 s each) and one 8 kHz stream.
+    const audio = [0, 16000, 32000, 48000].map((at) => speech16k.subarray(at, at + 48000));
+    audio.push(speech8k.subarray(4000, 4000 + 24000));
+    const rates = [16000, 16000, 16000, 16000, 8000];
+    const batcher = new SileroBatcher(model);
+    const batched = await interleaved(rates.map((rate) => batcher.stream(rate)), audio);
+    for (const [i, rate] of rates.entries()) {
+      const expected = await alone(rate, audio[i]!);
+      expect(expected.length).toBeGreaterThan(90);
+      expectClose(batched[i]!, expected);
+    }
+    // They really shared runs: 4 streams' windows at 16 kHz, the 8 kHz stream in its own run.
+    const stats = batcher.stats;
+    expect(stats.largestBatch).toBe(4);
+    expect(stats.windows).toBe(batched.flat().length);
+    expect(stats.batches).toBeLessThan(stats.windows / 2);
+  });
+
+  it("runs two windows of one push in two rounds of one flush, in order", async () => {
+    const batcher = new SileroBatcher(model);
+    const a = batcher.stream(16000);
+    const b = batcher.stream(16000);
+    const twoWindows = speech16k.subarray(8000, 8000 + 1024 + 100);
+    const pushA = a.push(twoWindows);
+    const pushB = b.push(speech16k.subarray(30000, 30000 + 512));
+    expect(pushA.windows).toBe(2);
+    const [probsA, probsB] = await Promise.all([pushA.probabilities, pushB.probabilities]);
+    expect(batcher.stats).toMatchObject({ flushes: 1, batches: 2, windows: 3, largestBatch: 2 });
+    expectClose(probsA, await alone(16000, twoWindows));
+    expectClose(probsB, await alone(16000, speech16k.subarray(30000, 30000 + 512)));
+  });
+
+  it("settles the pushes of a stream in push order, those with no window included", async () => {
+    const batcher = new SileroBatcher(model);
+    const stream = batcher.stream(16000);
+    const settled: string[] = [];
+    const audio = speech16k.subarray(8000, 8000 + 3 * 512);
+    const pushes = [
+      stream.push(audio.subarray(0, 1024)), // two windows: rounds 1 and 2
+      stream.push(audio.subarray(1024, 1024 + 300)), // none
+      stream.push(audio.subarray(1324, 1536)), // the third window: round 3
+      stream.push(new Int16Array(100)), // none
+    ];
+    expect(pushes.map((p) => p.windows)).toEqual([2, 0, 1, 0]);
+    await Promise.all(pushes.map((p, i) => p.probabilities.then((probs) => settled.push(`${i}:${probs.length}`))));
+    expect(settled).toEqual(["0:2", "1:0", "2:1", "3:0"]);
+    expect(batcher.stats).toMatchObject({ flushes: 1, batches: 3 });
+  });
+
+  it("holds at most maxBatch windows per inference", async () => {
+    const batcher = new SileroBatcher(model, { maxBatch: 2 });
+    const audio = [0, 8000, 16000, 24000, 32000].map((at) => speech16k.subarray(at, at + 512 * 20));
+    const batched = await interleaved(audio.map(() => batcher.stream(16000)), audio);
+    for (const [i, pcm] of audio.entries()) expectClose(batched[i]!, await alone(16000, pcm));
+    expect(batcher.stats.largestBatch).toBe(2);
+    expect(batcher.stats.batches).toBe(3 * 20);
+    expect(() => new SileroBatcher(model, { maxBatch: 0 })).toThrow(/maxBatch must be a positive integer, got 0/);
+  });
+
+  it("zeroes a stream's state after every 5 s of audio (157 windows), like the inline path", async () => {
+    const audio = speech16k.subarray(0, 200 * 512);
+    const batcher = new SileroBatcher(model);
+    const [whole] = await interleaved([batcher.stream(16000)], [audio]);
+    expectClose(whole!, await alone(16000, audio));
+    const [fromReset] = await interleaved([batcher.stream(16000)], [audio.subarray(157 * 512)]);
+    expectClose(whole!.slice(157), fromReset!, 1e-6);
+  });
+
+  it("starts a stream over on reset(), dropping its queued windows unrun", async () => {
+    const batcher = new SileroBatcher(model);
+    const stream = batcher.stream(16000);
+    const first = speech16k.subarray(16000, 16000 + 10 * 512);
+    const before = stream.push(first);
+    stream.push(speech16k.subarray(0, 300)); // a partial window, dropped too
+    stream.reset();
+    const after = stream.push(first);
+    expect(await before.probabilities).toEqual([]);
+    expectClose(await after.probabilities, await alone(16000, first));
+    expect(batcher.stats.windows).toBe(10);
+  });
+
+  it("rejects only the pushes of a failed inference; later ones run from the state before it", async () => {
+    const runner = failingRunner(model);
+    const batcher = new SileroBatcher(runner);
+    const a = batcher.stream(16000);
+    const b = batcher.stream(16000);
+    const audioA = speech16k.subarray(16000, 16000 + 6 * 512);
+    const audioB = speech16k.subarray(40000, 40000 + 6 * 512);
+    runner.failures = 1;
+    const failedA = a.push(audioA.subarray(0, 512)).probabilities;
+    const failedB = b.push(audioB.subarray(0, 512)).probabilities;
+    await expect(failedA).rejects.toThrow(SileroBatchError);
+    await expect(failedB).rejects.toThrow(/Silero VAD inference failed for a batch of 2 windows at 16000 Hz: out of memory \(injected\)/);
+    const [laterA, laterB] = await Promise.all([a.push(audioA.subarray(512)).probabilities, b.push(audioB.subarray(512)).probabilities]);
+    expectClose(laterA, await alone(16000, audioA.subarray(512)));
+    expectClose(laterB, await alone(16000, audioB.subarray(512)));
+    expect(batcher.stats.failedBatches).toBe(1);
+  });
+});
+
+describe("Silero batcher", () => {
+  it("is one per process", async () => {
+    const [a, b] = await Promise.all([sharedSileroBatcher(), sharedSileroBatcher()]);
+    expect(a).toBe(b);
+  });
+
+  it("rejects rates other than 16000 and 8000 with a clear error", async () => {
+    const batcher = await sharedSileroBatcher();
+    expect(() => batcher.stream(44100)).toThrow(/16000 or 8000 Hz only, got 44100 Hz/);
+  });
+});

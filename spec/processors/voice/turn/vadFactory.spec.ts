@@ -1,0 +1,103 @@
+// The Silero VAD the server builds (vadAnalyzerFactory, vad_type "silero") runs batched across
+// streams and answers with Promises; on real flite speech it must find the very events the
+// synchronous VADAnalyzer over SileroVad finds, whether the caller waits for each chunk (as
+// the vad processor does) or hands in many chunks before any result, and with other streams
+// sharing its batches. A chunk that completes no window while nothing is queued is answered
+// at once; reset() drops what was queued.
+
+import { beforeAll, describe, expect, it } from "vitest";
+import { int16ToPcmBytes } from "../../../../lib/audio/pcm.ts";
+import { VADAnalyzer, type VADEvent } from "../../../../lib/audio/vad/analyzer.ts";
+import { createSileroVad } from "../../../../lib/audio/vad/silero.ts";
+import { vadAnalyzerFactory } from "../../../../lib/processors/voice/turn/vadFactory.ts";
+import type { StreamVad } from "../../../../lib/processors/voice/vadProcessor.ts";
+import { missingPrograms } from "../../../support/programs.ts";
+import { makeSpeechWav } from "../../../support/speech.ts";
+
+const skip = missingPrograms({ flite: "flite", sox: "sox" });
+
+/** PCM16LE chunks of 20 ms. */
+function chunks(pcm: Int16Array, rate: number): Uint8Array[] {
+  const size = rate / 50;
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < pcm.length; at += size) out.push(int16ToPcmBytes(pcm.subarray(at, at + size)));
+  return out;
+}
+
+async function syncEvents(pcm: Int16Array, rate: number): Promise<VADEvent[]> {
+  const analyzer = new VADAnalyzer(await createSileroVad(rate));
+  return chunks(pcm, rate).flatMap((chunk) => [...analyzer.analyze(new Int16Array(chunk.slice().buffer))]);
+}
+
+async function silero(rate: number): Promise<StreamVad> {
+  const factory = vadAnalyzerFactory({ type: "silero" });
+  await factory.setup();
+  return factory.create({ sampleRate: rate, numChannels: 1 });
+}
+
+describe.skipIf(skip)("batched Silero VAD from vadAnalyzerFactory", () => {
+  let speech: Int16Array;
+  let speech8k: Int16Array;
+  let expected: VADEvent[];
+  beforeAll(async () => {
+    const segments = [
+      { silenceMs: 500 },
+      { say: "Hello this is a test of the voice agent" },
+      { silenceMs: 1000 },
+      { say: "The weather today is sunny with a light breeze" },
+      { silenceMs: 800 },
+    ];
+    speech = (await makeSpeechWav({ segments })).pcm;
+    speech8k = (await makeSpeechWav({ segments, rate: 8000 })).pcm;
+    expected = await syncEvents(speech, 16000);
+    expect(expected.map((e) => e.type)).toEqual(["speech_start", "speech_stop", "speech_start", "speech_stop"]);
+  });
+
+  it("finds the same events as the synchronous analyzer, one chunk at a time, sharing batches with another stream", async () => {
+    const vad = await silero(16000);
+    const other = await silero(8000);
+    const mine = chunks(speech, 16000);
+    const theirs = chunks(speech8k, 8000);
+    const events: VADEvent[] = [];
+    const otherEvents: VADEvent[] = [];
+    let promises = 0;
+    for (const [k, chunk] of mine.entries()) {
+      const result = vad.analyze(chunk);
+      const otherResult = theirs[k] ? other.analyze(theirs[k]) : [];
+      if (!Array.isArray(result)) promises++;
+      events.push(...(await result));
+      otherEvents.push(...(await otherResult));
+    }
+    expect(events).toEqual(expected);
+    expect(otherEvents).toEqual(await syncEvents(speech8k, 8000));
+    // 20 ms chunks, 32 ms windows: 5 of 8 chunks complete a window and wait for their batch.
+    expect(promises).toBe(Math.floor(speech.length / 512));
+  });
+
+  it("applies chunks in order when many are handed in before any result", async () => {
+    const vad = await silero(16000);
+    const results = chunks(speech, 16000).map((chunk) => vad.analyze(chunk));
+    const events = (await Promise.all(results)).flat();
+    expect(events).toEqual(expected);
+  });
+
+  it("answers at once when a chunk completes no window and nothing is queued", async () => {
+    const vad = await silero(16000);
+    const first = vad.analyze(int16ToPcmBytes(speech.subarray(0, 320)));
+    expect(first).toEqual([]);
+    expect(Array.isArray(first)).toBe(true);
+    const second = vad.analyze(int16ToPcmBytes(speech.subarray(320, 640)));
+    expect(Array.isArray(second)).toBe(false);
+    expect(await second).toEqual([]);
+  });
+
+  it("drops queued chunks on reset() and starts over at audio time 0", async () => {
+    const vad = await silero(16000);
+    const all = chunks(speech, 16000);
+    const before = all.slice(0, 100).map((chunk) => vad.analyze(chunk));
+    vad.reset?.();
+    const after = all.map((chunk) => vad.analyze(chunk));
+    expect((await Promise.all(before)).flat()).toEqual([]);
+    expect((await Promise.all(after)).flat()).toEqual(expected);
+  });
+});
