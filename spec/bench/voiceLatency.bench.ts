@@ -23,8 +23,8 @@
 //  framework-added = (first audio send − decision) − (STT + chat + TTS stand-in times);
 //  - barge-in cut-off: the tap sees the InterruptionFrame (the decision); cut-off = last audio
 //    ws.send on that socket within 500 ms after it − the decision (0 when there is none);
-//  - Silero: SileroVad.prototype.pushAudio is wrapped (synchronous, one ORT thread): process CPU
-//    time inside it / ms of audio analysed = % of a core per real-time session.
+//  - Silero: the process's model's step/stepBatch are wrapped (synchronous, one ORT thread):
+//    process CPU time inside them / ms of audio analysed = % of a core per real-time session.
 //  Where the added time goes: global fetch is wrapped (the openai client takes it per session)
 //  and undici's diagnostics channels give request-written → response-headers-parsed; stand-in
 //  times come over IPC on the epoch clock (timeOrigin + now), good to ~1 ms across processes.
@@ -32,12 +32,13 @@
 
 import { fork, type ChildProcess } from "node:child_process";
 import diagnostics from "node:diagnostics_channel";
+import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { tap } from "rxjs";
 import WebSocket from "ws";
-import { SileroVad } from "../../lib/audio/vad/silero.ts";
+import { loadSileroModel } from "../../lib/audio/vad/silero-model.ts";
 import { parseConfig } from "../../lib/config/load.ts";
 import { processor } from "../../lib/pipeline/processor.ts";
 import { serve } from "../../lib/server/serve.ts";
@@ -195,7 +196,7 @@ interface SocketState {
 }
 
 /** Wraps ws send, fetch, undici's channels and Silero once; `reset()` starts a new measurement. */
-function installInstruments() {
+async function installInstruments() {
   const m = {
     sockets: [] as SocketState[],
     fetches: [] as { path: string; calledAt: number; headersAt: number; chain?: number }[],
@@ -260,15 +261,19 @@ function installInstruments() {
     if (at !== undefined) (m.undici[request.path.replace(/^.*\/v1/, "")] ??= []).push(performance.now() - at);
   });
 
-  const pushAudio = SileroVad.prototype.pushAudio;
-  SileroVad.prototype.pushAudio = function (this: SileroVad, pcm) {
+  // The process's one Silero model (loadSileroModel caches it): single windows and batches
+  // across sessions both run through it, synchronously, on one ORT thread.
+  const model = await loadSileroModel();
+  const timed = <A extends unknown[], R>(run: (...a: A) => R, windowsOf: (...a: A) => number) => (...a: A): R => {
     const c = process.cpuUsage();
-    const out = pushAudio.call(this, pcm);
+    const out = run(...a);
     const dc = process.cpuUsage(c);
     m.silero.cpuMs += (dc.user + dc.system) / 1000;
-    m.silero.windows += out.length;
+    m.silero.windows += windowsOf(...a);
     return out;
   };
+  model.step = timed(model.step.bind(model), (..._: Parameters<typeof model.step>) => 1);
+  model.stepBatch = timed(model.stepBatch.bind(model), (input) => input.dims[0] ?? 0);
   return { m, tapStage };
 }
 
@@ -288,9 +293,13 @@ async function main(args: readonly string[]): Promise<void> {
   });
   const baseURL = (await nextMessage(standIn, "ready") as Extract<ToParent, { kind: "ready" }>).baseURL!;
   await nextMessage(clients, "ready");
-  const { m, tapStage } = installInstruments();
+  const { m, tapStage } = await installInstruments();
   console.log(`stand-in latencies (ms): ${JSON.stringify(STAND_IN_LATENCY)}; load average before: ${loadavg()[0]!.toFixed(1)}\n`);
 
+  // With --cpu-prof, BENCH_WINDOWS=file.json saves each turn's [decision, first audio] on the
+  // profile's clock (monotonic µs), to read the profile for just those windows.
+  const hrtimeOffsetUs = Number(process.hrtime.bigint() / 1000n) - performance.now() * 1000;
+  const windows: number[][] = [];
   const rows: string[][] = [];
   const gaps: Record<string, Record<string, number[]>> = {};
   for (const { sessions: n, vad } of scenarios) {
@@ -339,6 +348,7 @@ async function main(args: readonly string[]): Promise<void> {
           const { stt, chat, tts } = (s.chain !== undefined ? standInTimes.get(s.chain) : undefined) ?? {};
           if (s.decisionAt === undefined || s.firstAudioAt === undefined || !stt || !chat || !tts) continue;
           added.push(s.firstAudioAt - s.decisionAt - stt.ms - chat.ms - tts.ms);
+          windows.push([s.decisionAt, s.firstAudioAt].map((t) => Math.round(t * 1000 + hrtimeOffsetUs)));
           const call = (suffix: string) => fetches.find((f) => f.path.endsWith(suffix) && f.chain === s.chain);
           const [sttCall, chatCall, ttsCall] = [call("/audio/transcriptions"), call("/chat/completions"), call("/audio/speech")];
           if (!sttCall || !chatCall || !ttsCall) continue;
@@ -368,6 +378,7 @@ async function main(args: readonly string[]): Promise<void> {
   }
   standIn.send({ kind: "exit" } satisfies ToChild);
   clients.send({ kind: "exit" } satisfies ToChild);
+  if (process.env.BENCH_WINDOWS) writeFileSync(process.env.BENCH_WINDOWS, JSON.stringify(windows));
 
   const header = ["measure", "sessions", "server CPU (clients CPU, load)", "loop busy, lag p50/p99 ms", "Silero % core/session", "measured", "p50 ms", "p99 ms"];
   printTable([header, ...rows]);
