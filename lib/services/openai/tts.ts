@@ -15,6 +15,7 @@ import {
   type OpenAIConnectionOptions,
 } from "./connection.ts";
 import { openAIErrorMapper } from "./errors.ts";
+import { bodyChunks } from "./node-response.ts";
 import { wavStreamParser } from "./wav-stream.ts";
 
 /** OpenAI's `response_format: "pcm"` is fixed at 24 kHz, 16-bit little-endian, mono. */
@@ -61,23 +62,20 @@ export function openAITTSService(options: OpenAITTSOptions): TTSService {
       const contentType = response.headers.get("content-type") ?? "";
       if (COMPRESSED.test(contentType)) throw failure(`expected ${format} audio, got ${contentType}`);
       if (!response.body) throw failure("response has no body");
-      const reader = response.body.getReader();
       const wav = format === "wav" ? wavStreamParser() : undefined;
       const samples = sampleAligner();
       const idle = idleWatchdog(idleMs, () =>
         fail(new ServiceError({ provider, role: "tts", detail: `stream stalled: no audio for ${idleMs} ms`, retryable: true })),
       );
       try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
+        // Leaving the loop early (an abort, a bad WAV header) cancels the body, which closes the connection.
+        for await (const bytes of bodyChunks(response.body)) {
           idle.kick();
-          const pcm = samples.push(wav ? unwrap(wav, value) : value);
+          const pcm = samples.push(wav ? unwrap(wav, bytes) : bytes);
           if (pcm.byteLength > 0) emit({ pcm, sampleRate: wav?.format?.sampleRate ?? rawRate });
         }
       } finally {
         idle.stop();
-        if (signal.aborted) reader.cancel().catch(() => {});
       }
     }, toServiceError);
 
