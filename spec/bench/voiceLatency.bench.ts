@@ -25,9 +25,11 @@
 //    ws.send on that socket within 500 ms after it − the decision (0 when there is none);
 //  - Silero: the process's model's step/stepBatch are wrapped (synchronous, one ORT thread):
 //    process CPU time inside them / ms of audio analysed = % of a core per real-time session.
-//  Where the added time goes: global fetch is wrapped (the openai client takes it per session)
-//  and undici's diagnostics channels give request-written → response-headers-parsed; stand-in
-//  times come over IPC on the epoch clock (timeOrigin + now), good to ~1 ms across processes.
+//  Where the added time goes: the provider requests as the server's HTTP client issues them
+//  (diagnostics channels of node:http and of undici/fetch: request started, response headers
+//  in), next to the stand-in's own times sent over IPC on the epoch clock (timeOrigin + now,
+//  good to ~1 ms across processes). Per hop for the serial sessions (whose windows do not
+//  overlap); request → response headers per endpoint for every scenario.
 // Targets: added ≤ 5 ms p50 and ≤ 20 ms p99; cut-off ≤ 20 ms; Silero ≤ 0.4 % of a core/session.
 
 import { fork, type ChildProcess } from "node:child_process";
@@ -195,18 +197,16 @@ interface SocketState {
   lastAudioAfterInterruptAt?: number;
 }
 
-/** Wraps ws send, fetch, undici's channels and Silero once; `reset()` starts a new measurement. */
+/** Wraps ws send, the HTTP clients' channels and Silero once; `reset()` starts a new measurement. */
 async function installInstruments() {
   const m = {
     sockets: [] as SocketState[],
-    fetches: [] as { path: string; calledAt: number; headersAt: number; chain?: number }[],
-    undici: {} as Record<string, number[]>,
+    requests: [] as { path: string; startAt: number; headersAt?: number }[],
     tapToSendMaxUs: 0,
     silero: { cpuMs: 0, windows: 0 },
     reset() {
       m.sockets = [];
-      m.fetches = [];
-      m.undici = {};
+      m.requests = [];
       m.silero = { cpuMs: 0, windows: 0 };
     },
   };
@@ -240,26 +240,28 @@ async function installInstruments() {
     return (send as (...a: unknown[]) => void).call(this, data, ...rest);
   } as typeof send;
 
-  const realFetch = globalThis.fetch;
-  globalThis.fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const calledAt = performance.now();
-    const response = await realFetch(input, init);
-    const path = new URL(input instanceof Request ? input.url : input).pathname;
-    const entry: (typeof m.fetches)[number] = { path, calledAt, headersAt: performance.now() };
-    if (typeof init?.body === "string") entry.chain = chainIn(init.body);
-    else if (path.endsWith("/audio/transcriptions")) void response.clone().text().then((t) => (entry.chain = chainIn(t)));
-    m.fetches.push(entry);
-    return response;
+  // Provider requests, whichever client sends them: node:http (the openai services' transport)
+  // or undici (the platform fetch).
+  const requestOf = new WeakMap<object, (typeof m.requests)[number]>();
+  const started = (request: object, path: string): void => {
+    const entry = { path: path.replace(/^.*\/v1/, ""), startAt: performance.now() };
+    requestOf.set(request, entry);
+    m.requests.push(entry);
   };
-
-  // undici's view of the same requests: request headers written → response headers parsed.
-  const written = new WeakMap<object, number>();
-  diagnostics.subscribe("undici:client:sendHeaders", (msg) => written.set((msg as { request: object }).request, performance.now()));
-  diagnostics.subscribe("undici:request:headers", (msg) => {
+  const answered = (request: object): void => {
+    const entry = requestOf.get(request);
+    if (entry) entry.headersAt ??= performance.now();
+  };
+  diagnostics.subscribe("http.client.request.start", (msg) => {
     const { request } = msg as { request: { path: string } };
-    const at = written.get(request);
-    if (at !== undefined) (m.undici[request.path.replace(/^.*\/v1/, "")] ??= []).push(performance.now() - at);
+    started(request, request.path);
   });
+  diagnostics.subscribe("http.client.response.finish", (msg) => answered((msg as { request: object }).request));
+  diagnostics.subscribe("undici:request:create", (msg) => {
+    const { request } = msg as { request: { path: string } };
+    started(request, request.path);
+  });
+  diagnostics.subscribe("undici:request:headers", (msg) => answered((msg as { request: object }).request));
 
   // The process's one Silero model (loadSileroModel caches it): single windows and batches
   // across sessions both run through it, synchronously, on one ORT thread.
@@ -335,7 +337,7 @@ async function main(args: readonly string[]): Promise<void> {
       const wallMs = performance.now() - t0;
       lag.disable();
       await sleep(300); // late stand-in reports
-      const { sockets, fetches, silero } = m;
+      const { sockets, requests, silero } = m;
       const context = [
         label,
         `${(((cpu.user + cpu.system) / 1000 / wallMs) * 100).toFixed(0)} % (${done.cpuPct.toFixed(0)} %, ${loadavg()[0]!.toFixed(1)})`,
@@ -349,24 +351,26 @@ async function main(args: readonly string[]): Promise<void> {
           if (s.decisionAt === undefined || s.firstAudioAt === undefined || !stt || !chat || !tts) continue;
           added.push(s.firstAudioAt - s.decisionAt - stt.ms - chat.ms - tts.ms);
           windows.push([s.decisionAt, s.firstAudioAt].map((t) => Math.round(t * 1000 + hrtimeOffsetUs)));
-          const call = (suffix: string) => fetches.find((f) => f.path.endsWith(suffix) && f.chain === s.chain);
+          // Hop by hop, where sessions ran one at a time (their requests cannot be confused).
+          if (n !== 1) continue;
+          const call = (path: string) => requests.find((r) => r.path === path && r.startAt >= s.decisionAt! && r.startAt <= s.firstAudioAt!);
           const [sttCall, chatCall, ttsCall] = [call("/audio/transcriptions"), call("/chat/completions"), call("/audio/speech")];
-          if (!sttCall || !chatCall || !ttsCall) continue;
+          if (!sttCall?.headersAt || !chatCall || !ttsCall) continue;
           const gap = (name: string, ms: number): number => ((gaps[name] ??= {})[label] ??= []).push(ms);
-          gap("server: decision → STT fetch()", sttCall.calledAt - s.decisionAt);
-          gap("wire: STT fetch() → stand-in has the request", stt.receivedAt - epoch(sttCall.calledAt));
-          gap("wire: STT answer written → fetch() resolves", epoch(sttCall.headersAt) - stt.firstByteAt);
-          gap("server: STT answer → chat fetch()", chatCall.calledAt - sttCall.headersAt);
-          gap("wire: chat fetch() → stand-in has the request", chat.receivedAt - epoch(chatCall.calledAt));
-          gap("both: first token written → TTS fetch()", epoch(ttsCall.calledAt) - chat.firstByteAt);
-          gap("wire: TTS fetch() → stand-in has the request", tts.receivedAt - epoch(ttsCall.calledAt));
-          gap("both: TTS first byte written → audio ws.send", epoch(s.firstAudioAt) - tts.firstByteAt);
+          gap("server: decision → STT request starts", sttCall.startAt - s.decisionAt);
+          gap("wire: STT request starts → stand-in has it", stt.receivedAt - epoch(sttCall.startAt));
+          gap("wire: STT answer written → its headers in the server", epoch(sttCall.headersAt) - stt.firstByteAt);
+          gap("server: STT answer headers → chat request starts", chatCall.startAt - sttCall.headersAt);
+          gap("wire: chat request starts → stand-in has it", chat.receivedAt - epoch(chatCall.startAt));
+          gap("both: first token written → TTS request starts", epoch(ttsCall.startAt) - chat.firstByteAt);
+          gap("wire: TTS request starts → stand-in has it", tts.receivedAt - epoch(ttsCall.startAt));
+          gap("both: first TTS byte written → audio ws.send", epoch(s.firstAudioAt) - tts.firstByteAt);
         }
-        for (const [path, rtts] of Object.entries(m.undici)) {
-          const own = STAND_IN_LATENCY[path.includes("transcriptions") ? "sttMs" : path.includes("speech") ? "ttsFirstByteMs" : "ttftMs"];
-          // Chat headers go out before the first-token wait; audio answers' headers after theirs.
-          const standInMs = path.includes("chat") ? 0 : own;
-          ((gaps[`undici: ${path} request written → headers parsed − stand-in wait`] ??= {})[label] ??= []).push(...rtts.map((r) => r - standInMs));
+        for (const path of ["/audio/transcriptions", "/chat/completions", "/audio/speech"]) {
+          // The stand-in's chat headers go out at once; audio answers' headers after their wait.
+          const wait = path.includes("transcriptions") ? STAND_IN_LATENCY.sttMs : path.includes("speech") ? STAND_IN_LATENCY.ttsFirstByteMs : 0;
+          const rtts = requests.filter((r) => r.path === path && r.headersAt !== undefined).map((r) => r.headersAt! - r.startAt - wait);
+          ((gaps[`http: ${path} request starts → headers in, − stand-in wait`] ??= {})[label] ??= []).push(...rtts);
         }
         rows.push(["added latency", ...context, `${added.length}/${done.failures > 0 ? `${n} (${done.failures} failed)` : n === 1 ? 10 : n}`, fmt(pct(added, 50)), fmt(pct(added, 99))]);
       } else {
