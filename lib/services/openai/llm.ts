@@ -2,6 +2,7 @@
 // provider. One call is one completion round: text deltas as they arrive, then the assembled
 // tool calls, the token usage and the finish reason.
 
+import { APIError } from "openai";
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import type { ChatMessage, ToolCall } from "../../frames/fields.ts";
 import { abortableRequest, idleWatchdog } from "../abortable.ts";
@@ -15,6 +16,8 @@ import {
   type OpenAIConnectionOptions,
 } from "./connection.ts";
 import { openAIErrorMapper } from "./errors.ts";
+import { bodyChunks } from "./node-response.ts";
+import { sseDecoder, type SSEEvent } from "./sse.ts";
 import { toolCallAssembler, type ToolCallAssembler } from "./tool-call-assembler.ts";
 
 export interface OpenAILLMOptions extends OpenAIConnectionOptions {
@@ -33,23 +36,35 @@ export function openAILLMService(options: OpenAILLMOptions): LLMService {
 
   function stream(request: LLMRequest) {
     return abortableRequest<LLMEvent>(async ({ signal, emit, fail }) => {
-      const chunks = await client.chat.completions.create(requestBody(options, request), { signal });
+      // The client builds and sends the request and turns an error status into its APIError;
+      // the body is read here (sse.ts), not through the client's stream parser.
+      const response = await client.chat.completions.create(requestBody(options, request), { signal }).asResponse();
+      if (!response.body) throw new ServiceError({ provider, role: "llm", detail: "response has no body", retryable: false });
       const idle = idleWatchdog(idleMs, () =>
         fail(new ServiceError({ provider, role: "llm", detail: `stream stalled: no data for ${idleMs} ms`, retryable: true })),
       );
+      const sse = sseDecoder();
       const toolCalls = toolCallAssembler();
       let finishReason: string | null = null;
       let usage: ChatCompletionChunk["usage"] = null;
+      let done = false;
       try {
-        for await (const chunk of chunks) {
+        for await (const bytes of bodyChunks(response.body)) {
           idle.kick();
-          // Usage arrives alone in the last chunk (no choices) when include_usage is set.
-          if (chunk.usage) usage = chunk.usage;
-          const choice = chunk.choices.find((c) => c.index === 0) ?? chunk.choices[0];
-          if (!choice) continue;
-          if (choice.delta?.content) emit({ type: "text", text: choice.delta.content });
-          if (choice.delta?.tool_calls) toolCalls.add(choice.delta.tool_calls);
-          if (choice.finish_reason) finishReason = choice.finish_reason;
+          for (const message of done ? [] : sse.push(bytes)) {
+            if (message.data.startsWith("[DONE]")) {
+              done = true;
+              break;
+            }
+            const chunk = streamedChunk(provider, message, response.headers);
+            // Usage arrives alone in the last chunk (no choices) when include_usage is set.
+            if (chunk.usage) usage = chunk.usage;
+            const choice = chunk.choices?.find((c) => c.index === 0) ?? chunk.choices?.[0];
+            if (!choice) continue;
+            if (choice.delta?.content) emit({ type: "text", text: choice.delta.content });
+            if (choice.delta?.tool_calls) toolCalls.add(choice.delta.tool_calls);
+            if (choice.finish_reason) finishReason = choice.finish_reason;
+          }
         }
       } finally {
         idle.stop();
@@ -85,6 +100,19 @@ function toWireMessage(message: ChatMessage): Record<string, unknown> {
   if (message.tool_calls && message.tool_calls.length > 0) wire.tool_calls = message.tool_calls;
   if (message.tool_call_id !== undefined) wire.tool_call_id = message.tool_call_id;
   return wire;
+}
+
+/** One `chat.completion.chunk`; an error the provider sends inside the stream becomes the client's APIError. */
+function streamedChunk(provider: string, message: SSEEvent, headers: Headers): ChatCompletionChunk {
+  let parsed: ChatCompletionChunk & { error?: object };
+  try {
+    parsed = JSON.parse(message.data) as typeof parsed;
+  } catch (error) {
+    const shown = message.data.length > 80 ? `${message.data.slice(0, 80)}…` : message.data;
+    throw new ServiceError({ provider, role: "llm", detail: `stream event is not JSON: ${shown}`, retryable: false, cause: error });
+  }
+  if (parsed.error || message.event === "error") throw new APIError(undefined, parsed.error ?? parsed, undefined, headers);
+  return parsed;
 }
 
 function assembledCalls(provider: string, calls: ToolCallAssembler): ToolCall[] {

@@ -24,9 +24,11 @@
 // error (`{ status, message }`, OpenAI's error body) or `{ hang: true }` (no headers, ever).
 // `{ holdAfter: n, release }` sends n pieces and then waits for `release` (forever without it),
 // which makes "mid-stream" checks deterministic. Latencies are real timers: this is the edge.
+// `tls: { key, cert }` serves the same API over HTTPS (baseURL "https://127.0.0.1:…/v1").
 // openai-wire.ts also exports `inspectWav`, `tonePcm` and `streamingWavHeader` for specs.
 
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createTLSServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { writeChatCompletion } from "./openai-chat.ts";
@@ -124,6 +126,8 @@ export interface OpenAIStandInOptions {
   /** Consulted first for every request; undefined falls through to the script queue. */
   readonly handle?: (request: RecordedRequest) => Reply | undefined;
   readonly defaults?: { readonly [E in Endpoint]?: Reply<E> };
+  /** PEM key and certificate: serve HTTPS instead of plain HTTP (the certificate must name 127.0.0.1). */
+  readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
 }
 
 export interface RecordedRequest {
@@ -283,12 +287,13 @@ export async function startOpenAIStandIn(options: OpenAIStandInOptions = {}): Pr
   }
 
   // A client that leaves while its upload is still arriving fails the body read: drop the socket.
-  const server = createServer({ noDelay: true }, (req, res) => void onRequest(req, res).catch(() => res.destroy()));
+  const handler = (req: IncomingMessage, res: ServerResponse) => void onRequest(req, res).catch(() => res.destroy());
+  const server = options.tls ? createTLSServer({ ...options.tls, noDelay: true }, handler) : createServer({ noDelay: true }, handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 
   return {
-    baseURL: `http://127.0.0.1:${port}/v1`,
+    baseURL: `${options.tls ? "https" : "http"}://127.0.0.1:${port}/v1`,
     requests,
     script(endpoint, ...replies) {
       (queues[endpoint] as Reply[]).push(...replies);
