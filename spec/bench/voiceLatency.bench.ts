@@ -309,7 +309,8 @@ async function main(args: readonly string[]): Promise<void> {
     const config = parseConfig({
       ...{ host: "127.0.0.1", port: 0, log_level: "silent", provider: "openai", api_keys: { openai: "sk-bench" } },
       ...{ llm_base_url: baseURL, stt_base_url: baseURL, tts_base_url: baseURL, vad_type: vad },
-      // A pass-through plugin: with none, DEFAULT_PLUGINS would add echo after the voice stage.
+      // Stages passed to serve() replace prepareVoice's defaults, plugins included: a
+      // pass-through plugin keeps the default echo out.
       ...{ plugins: ["identity_filter"], false_interruption_timeout_secs: 0 },
     });
     const voice = prepareVoice(config, {});

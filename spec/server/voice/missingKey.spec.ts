@@ -21,6 +21,16 @@ const cleanEnv = Object.fromEntries(
 
 const CONFIG = { provider: "openai", model: "gpt-4o-mini", host: "127.0.0.1", port: 0 };
 
+function serveWith(name: string, config: object): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const file = join(dir, name);
+  writeFileSync(file, JSON.stringify(config));
+  return new Promise((done) => {
+    execFile(process.execPath, [resolve("bin/voxray.js"), "serve", "--config", file], { cwd: dir, env: cleanEnv, timeout: 15_000 }, (error, stdout, stderr) =>
+      done({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr }),
+    );
+  });
+}
+
 describe("a provider with no API key", () => {
   it("prepareVoice throws a VoiceConfigError naming api_keys.openai and OPENAI_API_KEY", () => {
     const attempt = () => prepareVoice(parseConfig(CONFIG), {});
@@ -29,16 +39,18 @@ describe("a provider with no API key", () => {
   });
 
   it("`voxray serve --config` exits 1 and says which variable to set", async () => {
-    const file = join(dir, "voice.json");
-    writeFileSync(file, JSON.stringify(CONFIG));
-    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-      execFile(process.execPath, [resolve("bin/voxray.js"), "serve", "--config", file], { cwd: dir, env: cleanEnv, timeout: 15_000 }, (error, stdout, stderr) =>
-        done({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr }),
-      );
-    });
+    const run = await serveWith("voice.json", CONFIG);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/OPENAI_API_KEY/);
     expect(run.stderr).toMatch(/api_keys\.openai/);
+    expect(run.stdout).not.toMatch(/listening/);
+  });
+
+  it("the same for a provider only the voice stage knows needs a key (serve() runs prepareVoice)", async () => {
+    const config = { ...CONFIG, model: undefined, llm_provider: "together", api_keys: { openai: "sk-present" } };
+    const run = await serveWith("together.json", config);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/LLM provider "together" needs an API key: set api_keys\.together .* TOGETHER_API_KEY/);
     expect(run.stdout).not.toMatch(/listening/);
   });
 });

@@ -1,32 +1,24 @@
-// Helpers for the voice specs: a real server built the way `voxray serve` builds it from a
-// config (prepareVoice → stages and plugin defaults), a microphone that streams PCM at real
-// time in 20 ms frames over a real socket, and the Pipecat protobuf framing written from the
-// field numbers.
+// Helpers for the voice specs: a real server started the way `voxray serve` starts it (serve()
+// builds the config's voice stage itself; prepareVoice is called here too, only to tell the
+// spec which mode the config means), a microphone that streams PCM at real time in 20 ms
+// frames over a real socket, and the Pipecat protobuf framing written from the field numbers.
 
 import { performance } from "node:perf_hooks";
 import protobuf from "protobufjs";
 import { parseConfig } from "../../../lib/config/load.ts";
-import type { Env } from "../../../lib/config/envOverrides.ts";
 import { serve, type ServeOptions } from "../../../lib/server/serve.ts";
-import { prepareVoice, withPluginDefaults, type PreparedVoice } from "../../../lib/server/voiceStage.ts";
+import { prepareVoice, type PreparedVoice } from "../../../lib/server/voiceStage.ts";
 import type { TestServer } from "../harness.ts";
 
 export interface VoiceServer extends TestServer {
   readonly voice: PreparedVoice;
 }
 
-/** serve() on 127.0.0.1:0 with the config's voice stage, as the CLI would start it. */
-export async function startVoiceServer(raw: Record<string, unknown>, env: Env = {}, options: ServeOptions = {}): Promise<VoiceServer> {
+/** serve() on 127.0.0.1:0 from a config, as the CLI would start it. */
+export async function startVoiceServer(raw: Record<string, unknown>, options: ServeOptions = {}): Promise<VoiceServer> {
   const config = parseConfig({ host: "127.0.0.1", port: 0, log_level: "silent", ...raw });
-  const voice = prepareVoice(config, env);
-  const running = await serve(withPluginDefaults(config, voice), {
-    handleSignals: false,
-    print: () => {},
-    shutdownTimeoutMs: 2_000,
-    stages: voice.stages,
-    ...options,
-  });
-  return { ...running, voice, wsUrl: running.url.replace(/^http/, "ws") };
+  const running = await serve(config, { handleSignals: false, print: () => {}, shutdownTimeoutMs: 2_000, ...options });
+  return { ...running, voice: prepareVoice(config), wsUrl: running.url.replace(/^http/, "ws") };
 }
 
 const FRAME_SAMPLES = 320; // 20 ms at 16 kHz

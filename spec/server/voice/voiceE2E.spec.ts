@@ -5,9 +5,8 @@
 // stops its audio at once (≤ 100 ms of it may already be on the wire) and really aborts the
 // in-flight provider requests: the stand-in sees its clients go away.
 //
-// The configs name a pass-through plugin: with `plugins` empty, sessionPipeline.ts still adds
-// DEFAULT_PLUGINS (echo) after the voice pipeline, which would play the microphone back over
-// the answer (see PreparedVoice.defaultPlugins, which is [] in voice mode).
+// The config lists no plugins: in voice mode that means none (echo after the voice pipeline
+// would play the microphone back over the answer), so all bot audio here is the TTS answer.
 
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { decodeWav } from "../../../lib/audio/wav.ts";
@@ -46,7 +45,6 @@ function voiceConfig(extra: Record<string, unknown> = {}): Record<string, unknow
     model: "gpt-4o-mini",
     tts_voice: "alloy",
     system_prompt: "Be brief.",
-    plugins: ["identity_filter"],
     ...extra,
   };
 }
