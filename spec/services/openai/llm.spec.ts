@@ -9,6 +9,7 @@ import { openAILLMService, type OpenAILLMOptions } from "../../../lib/services/o
 import { ServiceError } from "../../../lib/services/service-error.ts";
 import type { LLMEvent } from "../../../lib/services/types.ts";
 import { startOpenAIStandIn, type OpenAIStandIn } from "../../support/standins/openai.ts";
+import { startTestServer } from "./testServer.ts";
 
 const KEY = "sk-test-key";
 const messages: ChatMessage[] = [
@@ -239,5 +240,40 @@ describe("openAILLMService: HTTP errors", () => {
     expect(error).toBeInstanceOf(ServiceError);
     expect((error as Error).message).toMatch(/^openai LLM request failed: connection failed: .*ECONNREFUSED/);
     expect((error as ServiceError).retryable).toBe(true);
+  });
+});
+
+describe("openAILLMService: errors inside the stream", () => {
+  async function streamFrom(sse: string) {
+    const server = await startTestServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end(sse);
+    });
+    try {
+      return await collect(openAILLMService({ baseURL: `${server.origin}/v1`, apiKey: KEY, model: "m" }).stream({ messages })).catch((e: unknown) => e);
+    } finally {
+      await server.close();
+    }
+  }
+  const chunk = (content: string) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\r\n\r\n`;
+
+  it("reads a provider's CRLF-delimited stream", async () => {
+    const events = await streamFrom(`${chunk("Hi")}${chunk(" there")}data: [DONE]\r\n\r\n`);
+    expect(events).toEqual([
+      { type: "text", text: "Hi" },
+      { type: "text", text: " there" },
+      { type: "done", finish_reason: null },
+    ]);
+  });
+
+  it("turns an error event sent mid-stream into a ServiceError with the provider's message", async () => {
+    const error = await streamFrom(`${chunk("Hi")}data: {"error":{"message":"The model is overloaded","type":"server_error"}}\n\n`);
+    expect(error).toBeInstanceOf(ServiceError);
+    expect((error as Error).message).toBe("openai LLM request failed: The model is overloaded");
+  });
+
+  it("names a stream event that is not JSON", async () => {
+    const error = await streamFrom("data: {not json\n\n");
+    expect(error).toMatchObject({ message: "openai LLM request failed: stream event is not JSON: {not json", retryable: false });
   });
 });
