@@ -268,3 +268,23 @@ describe.skipIf(noOpenssl)("createNodeFetch over https", () => {
     await expect(fetch(`${server.origin}/`)).rejects.toMatchObject({ code: "DEPTH_ZERO_SELF_SIGNED_CERT" });
   });
 });
+
+describe("createNodeFetch keep-alive limits", () => {
+  it("closes a connection left unused for keepAliveMs, but not a response that pauses longer than that", async () => {
+    fetch = createNodeFetch({ keepAliveMs: 50 });
+    const server = await serve(async (req, res) => {
+      res.writeHead(200);
+      res.write("before the pause ");
+      if (req.url === "/slow") await new Promise((resolve) => setTimeout(resolve, 150));
+      res.end("after");
+    });
+    const closed = server.nextClosed();
+    expect(await (await fetch(`${server.origin}/slow`)).text()).toBe("before the pause after");
+    expect(await closed).toEqual({ finished: true });
+    expect(server.connections()).toBe(1);
+
+    await new Promise((resolve) => setTimeout(resolve, 200)); // idle in the pool past keepAliveMs
+    expect(await (await fetch(`${server.origin}/fast`)).text()).toBe("before the pause after");
+    expect(server.connections()).toBe(2);
+  });
+});
