@@ -25,7 +25,11 @@ export function openAIErrorMapper(provider: string, role: ServiceRole, timeoutMs
       const detail = error.message.startsWith(`${error.status} `) ? error.message.slice(`${error.status} `.length) : error.message;
       return new ServiceError({ ...base, status: error.status, detail, retryable: isRetryableStatus(error.status) });
     }
-    return new ServiceError({ ...base, detail: describeCause(error), retryable: isTransient(error) });
+    // Past the response headers the client is out of the loop: a body cut off arrives as the
+    // transport's own error (node:http: "aborted", ECONNRESET).
+    const code = transientCode(error);
+    if (code !== undefined) return new ServiceError({ ...base, detail: `connection lost mid-response: ${describeCause(error)}${code ? ` (${code})` : ""}`, retryable: true });
+    return new ServiceError({ ...base, detail: describeCause(error), retryable: false });
   };
 }
 
@@ -35,12 +39,17 @@ function describeCause(error: unknown): string {
   return `${error.message}${cause}`;
 }
 
-/** undici reports a body cut off mid-stream as TypeError "terminated" with a socket error cause. */
-function isTransient(error: unknown): boolean {
+/**
+ * The error code that makes `error` a dropped connection ("" when only the message says so),
+ * or undefined. undici reports a body cut off mid-stream as TypeError "terminated" with a socket
+ * error cause; node:http as Error "aborted" with code ECONNRESET.
+ */
+function transientCode(error: unknown): string | undefined {
+  let terminated = false;
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && TRANSIENT_CODES.has(code)) return true;
-    if (e.message === "terminated") return true;
+    if (typeof code === "string" && TRANSIENT_CODES.has(code)) return code;
+    terminated ||= e.message === "terminated";
   }
-  return false;
+  return terminated ? "" : undefined;
 }

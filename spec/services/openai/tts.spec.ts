@@ -134,6 +134,22 @@ describe("openAITTSService: cancellation and errors", () => {
     expect((await openai.requests[0]!.settled).aborted).toBe(true);
   });
 
+  it("fails with a retryable error when the provider drops the connection mid-stream", async () => {
+    openai.script("speech", { durationMs: 1000, holdAfter: 1 });
+    const firstChunk = deferred();
+    const failed = new Promise<unknown>((resolve) =>
+      tts()
+        .synthesize("Dropped.")
+        .subscribe({ next: () => firstChunk.resolve(), error: resolve, complete: () => resolve("completed") }),
+    );
+    await firstChunk.promise;
+    await openai.close(); // destroys the connection halfway through the audio
+
+    const error = await failed;
+    expect(error).toBeInstanceOf(ServiceError);
+    expect(error).toMatchObject({ role: "tts", retryable: true, message: "openai TTS request failed: connection lost mid-response: aborted (ECONNRESET)" });
+  });
+
   it.each([
     { status: 401, retryable: false },
     { status: 429, retryable: true },
