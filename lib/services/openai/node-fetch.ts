@@ -1,16 +1,18 @@
 // A `fetch` on node:http / node:https for the `openai` client (its constructor takes one).
 // The platform fetch (undici behind WHATWG streams) cost 2.9–3.9 ms of CPU per request and
-// 1.5–3 ms each way in latency inside the voice server (spec/bench/README.md); this one keeps
-// the client's request building, retries, SSE parsing and error classes and replaces only the
-// transport: keep-alive agents (warm connections, most recently used first), the body written
-// in one call, and a response body read straight from the socket's stream (node-response.ts).
+// 1.5–3 ms each way in latency inside the voice server (spec/bench/README.md); this one leaves
+// request building, retries and error classes to the client and replaces only the transport:
+// keep-alive agents (warm connections, most recently used first), the body written in one
+// call, and a response body read straight from the socket's stream (node-response.ts). Alone
+// it costs what a bare node:http request does (≈ 0.3 ms of CPU for a short chat stream, see
+// spec/bench/openaiClient.bench.ts); the client's own request building adds ≈ 0.25 ms.
 //
 // It behaves as fetch does where the client relies on it: aborting the signal rejects a pending
 // fetch with the signal's reason and, once the response has arrived, ends the body with that
 // reason and destroys the socket (the server sees the request closed); redirects are followed
 // (Authorization dropped across origins); a gzip/deflate/br body is decoded. It does not ask
-// for compression (streamed SSE and PCM gain nothing from it). URLs other than http(s) go to
-// the platform fetch.
+// for compression (streamed SSE and PCM gain nothing from it). URLs other than http(s), and
+// Request objects, go to the platform fetch.
 
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import https from "node:https";
@@ -162,6 +164,8 @@ function toResponse(res: IncomingMessage, request: Outgoing, redirected: boolean
     signal.addEventListener("abort", onAbort, { once: true });
     source.once("end", forget);
     source.once("close", forget);
+    // An abort between the headers and here (a microtask apart) must still close the socket.
+    if (signal.aborted) onAbort();
   }
   const response = new NodeResponse({
     status,
