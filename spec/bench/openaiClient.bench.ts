@@ -16,7 +16,7 @@
 // the client's alone. Per request: CPU (process.cpuUsage over a batch / requests), and on the
 // shared monotonic clock: call → the stand-in has the request (headers parsed), the stand-in
 // writes its first byte → the service emits its first event (LLM text, TTS audio, STT final),
-// and call → first event in all. Modes alternate batch by batch so drift hits both alike; the
+// and call → first event in all. Modes alternate batch by batch so drift hits them alike; the
 // table shows medians over the batches (CPU) and over all requests (latency).
 //
 // Run: npx tsx spec/bench/openaiClient.bench.ts [--requests 200] [--rounds 5]   (not part of npm test)
