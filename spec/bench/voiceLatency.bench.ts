@@ -25,16 +25,14 @@
 //    ws.send on that socket within 500 ms after it − the decision (0 when there is none);
 //  - Silero: the process's model's step/stepBatch are wrapped (synchronous, one ORT thread):
 //    process CPU time inside them / ms of audio analysed = % of a core per real-time session.
-//  Where the added time goes: the provider requests as the server's HTTP client issues them
-//  (diagnostics channels of node:http and of undici/fetch: request started, response headers
-//  in), next to the stand-in's own times sent over IPC on the epoch clock (timeOrigin + now,
-//  good to ~1 ms across processes). Per hop for the serial sessions (whose windows do not
-//  overlap); request → response headers per endpoint for every scenario.
+//  Where it goes: provider requests from node:http's diagnostics channels (request started,
+//  headers in) next to the stand-in's times, sent over IPC on the epoch clock (timeOrigin +
+//  now, good to ~1 ms across processes): hop by hop for the serial sessions, request →
+//  headers per endpoint for all.
 // Targets: added ≤ 5 ms p50 and ≤ 20 ms p99; cut-off ≤ 20 ms; Silero ≤ 0.4 % of a core/session.
 
 import { fork, type ChildProcess } from "node:child_process";
 import diagnostics from "node:diagnostics_channel";
-import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -165,12 +163,7 @@ async function clientsChild(): Promise<void> {
         const audio = Buffer.from(frame.buffer).toString("base64");
         if (ws.readyState === WebSocket.OPEN) ws.send(`{"type":"InputAudioRawFrame","data":{"audio":"${audio}","sample_rate":16000,"num_channels":1}}`);
       };
-      const finish = (ok: boolean): void => {
-        clearTimeout(timeout);
-        live.delete(mic);
-        ws.close();
-        resolve(ok);
-      };
+      const finish = (ok: boolean): void => void (clearTimeout(timeout), live.delete(mic), ws.close(), resolve(ok));
       const timeout = setTimeout(() => finish(false), 20_000);
       ws.on("open", () => live.add(mic));
       ws.on("error", () => finish(false));
@@ -189,13 +182,7 @@ async function clientsChild(): Promise<void> {
 
 // ---- instruments in the server process ------------------------------------------------------
 
-interface SocketState {
-  decisionAt?: number;
-  chain?: number;
-  firstAudioAt?: number;
-  interruptAt?: number;
-  lastAudioAfterInterruptAt?: number;
-}
+type SocketState = { decisionAt?: number; chain?: number; firstAudioAt?: number; interruptAt?: number; lastAudioAfterInterruptAt?: number };
 
 /** Wraps ws send, the HTTP clients' channels and Silero once; `reset()` starts a new measurement. */
 async function installInstruments() {
@@ -240,28 +227,18 @@ async function installInstruments() {
     return (send as (...a: unknown[]) => void).call(this, data, ...rest);
   } as typeof send;
 
-  // Provider requests, whichever client sends them: node:http (the openai services' transport)
-  // or undici (the platform fetch).
+  // Provider requests as the openai services send them (node:http).
   const requestOf = new WeakMap<object, (typeof m.requests)[number]>();
-  const started = (request: object, path: string): void => {
-    const entry = { path: path.replace(/^.*\/v1/, ""), startAt: performance.now() };
-    requestOf.set(request, entry);
-    m.requests.push(entry);
-  };
-  const answered = (request: object): void => {
-    const entry = requestOf.get(request);
-    if (entry) entry.headersAt ??= performance.now();
-  };
   diagnostics.subscribe("http.client.request.start", (msg) => {
     const { request } = msg as { request: { path: string } };
-    started(request, request.path);
+    const entry = { path: request.path.replace(/^.*\/v1/, ""), startAt: performance.now() };
+    requestOf.set(request, entry);
+    m.requests.push(entry);
   });
-  diagnostics.subscribe("http.client.response.finish", (msg) => answered((msg as { request: object }).request));
-  diagnostics.subscribe("undici:request:create", (msg) => {
-    const { request } = msg as { request: { path: string } };
-    started(request, request.path);
+  diagnostics.subscribe("http.client.response.finish", (msg) => {
+    const entry = requestOf.get((msg as { request: object }).request);
+    if (entry) entry.headersAt ??= performance.now();
   });
-  diagnostics.subscribe("undici:request:headers", (msg) => answered((msg as { request: object }).request));
 
   // The process's one Silero model (loadSileroModel caches it): single windows and batches
   // across sessions both run through it, synchronously, on one ORT thread.
@@ -270,8 +247,7 @@ async function installInstruments() {
     const c = process.cpuUsage();
     const out = run(...a);
     const dc = process.cpuUsage(c);
-    m.silero.cpuMs += (dc.user + dc.system) / 1000;
-    m.silero.windows += windowsOf(...a);
+    m.silero = { cpuMs: m.silero.cpuMs + (dc.user + dc.system) / 1000, windows: m.silero.windows + windowsOf(...a) };
     return out;
   };
   model.step = timed(model.step.bind(model), (..._: Parameters<typeof model.step>) => 1);
@@ -298,10 +274,6 @@ async function main(args: readonly string[]): Promise<void> {
   const { m, tapStage } = await installInstruments();
   console.log(`stand-in latencies (ms): ${JSON.stringify(STAND_IN_LATENCY)}; load average before: ${loadavg()[0]!.toFixed(1)}\n`);
 
-  // With --cpu-prof, BENCH_WINDOWS=file.json saves each turn's [decision, first audio] on the
-  // profile's clock (monotonic µs), to read the profile for just those windows.
-  const hrtimeOffsetUs = Number(process.hrtime.bigint() / 1000n) - performance.now() * 1000;
-  const windows: number[][] = [];
   const rows: string[][] = [];
   const gaps: Record<string, Record<string, number[]>> = {};
   for (const { sessions: n, vad } of scenarios) {
@@ -351,21 +323,22 @@ async function main(args: readonly string[]): Promise<void> {
           const { stt, chat, tts } = (s.chain !== undefined ? standInTimes.get(s.chain) : undefined) ?? {};
           if (s.decisionAt === undefined || s.firstAudioAt === undefined || !stt || !chat || !tts) continue;
           added.push(s.firstAudioAt - s.decisionAt - stt.ms - chat.ms - tts.ms);
-          windows.push([s.decisionAt, s.firstAudioAt].map((t) => Math.round(t * 1000 + hrtimeOffsetUs)));
           // Hop by hop, where sessions ran one at a time (their requests cannot be confused).
           if (n !== 1) continue;
           const call = (path: string) => requests.find((r) => r.path === path && r.startAt >= s.decisionAt! && r.startAt <= s.firstAudioAt!);
           const [sttCall, chatCall, ttsCall] = [call("/audio/transcriptions"), call("/chat/completions"), call("/audio/speech")];
           if (!sttCall?.headersAt || !chatCall || !ttsCall) continue;
-          const gap = (name: string, ms: number): number => ((gaps[name] ??= {})[label] ??= []).push(ms);
-          gap("server: decision → STT request starts", sttCall.startAt - s.decisionAt);
-          gap("wire: STT request starts → stand-in has it", stt.receivedAt - epoch(sttCall.startAt));
-          gap("wire: STT answer written → its headers in the server", epoch(sttCall.headersAt) - stt.firstByteAt);
-          gap("server: STT answer headers → chat request starts", chatCall.startAt - sttCall.headersAt);
-          gap("wire: chat request starts → stand-in has it", chat.receivedAt - epoch(chatCall.startAt));
-          gap("both: first token written → TTS request starts", epoch(ttsCall.startAt) - chat.firstByteAt);
-          gap("wire: TTS request starts → stand-in has it", tts.receivedAt - epoch(ttsCall.startAt));
-          gap("both: first TTS byte written → audio ws.send", epoch(s.firstAudioAt) - tts.firstByteAt);
+          const hops: [string, number][] = [
+            ["server: decision → STT request starts", sttCall.startAt - s.decisionAt],
+            ["wire: STT request starts → stand-in has it", stt.receivedAt - epoch(sttCall.startAt)],
+            ["wire: STT answer written → its headers in the server", epoch(sttCall.headersAt) - stt.firstByteAt],
+            ["server: STT answer headers → chat request starts", chatCall.startAt - sttCall.headersAt],
+            ["wire: chat request starts → stand-in has it", chat.receivedAt - epoch(chatCall.startAt)],
+            ["both: first token written → TTS request starts", epoch(ttsCall.startAt) - chat.firstByteAt],
+            ["wire: TTS request starts → stand-in has it", tts.receivedAt - epoch(ttsCall.startAt)],
+            ["both: first TTS byte written → audio ws.send", epoch(s.firstAudioAt) - tts.firstByteAt],
+          ];
+          for (const [name, ms] of hops) ((gaps[name] ??= {})[label] ??= []).push(ms);
         }
         for (const path of ["/audio/transcriptions", "/chat/completions", "/audio/speech"]) {
           // The stand-in's chat headers go out at once; audio answers' headers after their wait.
@@ -383,7 +356,6 @@ async function main(args: readonly string[]): Promise<void> {
   }
   standIn.send({ kind: "exit" } satisfies ToChild);
   clients.send({ kind: "exit" } satisfies ToChild);
-  if (process.env.BENCH_WINDOWS) writeFileSync(process.env.BENCH_WINDOWS, JSON.stringify(windows));
 
   const header = ["measure", "sessions", "server CPU (clients CPU, load)", "loop busy, lag p50/p99 ms", "Silero % core/session", "measured", "p50 ms", "p99 ms"];
   printTable([header, ...rows]);
@@ -407,11 +379,7 @@ function printTable(table: readonly (readonly string[])[]): void {
 
 function nextMessage(child: ChildProcess, kind: ToParent["kind"]): Promise<ToParent> {
   return new Promise((resolve) => {
-    const on = (msg: ToParent): void => {
-      if (msg.kind !== kind) return;
-      child.off("message", on);
-      resolve(msg);
-    };
+    const on = (msg: ToParent): void => void (msg.kind === kind && (child.off("message", on), resolve(msg)));
     child.on("message", on);
   });
 }
@@ -422,10 +390,10 @@ function pct(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+// Declarations, not consts: main() runs at the top-level await, before later consts exist.
 function fmt(ms: number): string {
   return Number.isNaN(ms) ? "-" : ms.toFixed(1);
 }
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
