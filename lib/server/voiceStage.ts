@@ -36,6 +36,7 @@ import {
   createSTTService,
   createTTSService,
   findProvider,
+  needsApiKey,
   OPENAI_COMPATIBLE_PROVIDERS,
   providerFor,
   resolveBaseURL,
@@ -161,14 +162,15 @@ function resolveServices(config: VoxrayConfig, env: Env): VoiceServices {
       continue;
     }
     const apiKey = resolveApiKey(config, entry.key, env);
-    if (apiKey === undefined && !entry.keyless) missingKeys.set(entry, [...(missingKeys.get(entry) ?? []), role]);
+    // `<role>_base_url`, then the provider's base-URL variable, then its public endpoint.
+    const baseURL = resolveBaseUrl(config, role, env) ?? resolveBaseURL(entry, env);
+    if (apiKey === undefined && needsApiKey(entry, baseURL)) missingKeys.set(entry, [...(missingKeys.get(entry) ?? []), role]);
     const model = (config[MODEL_KEY[role]] ?? defaultModel(entry, role))?.trim();
     if (!model) problems.push(`${LABEL[role]} provider "${entry.key}" has no default model: set ${MODEL_KEY[role]}`);
     resolved[role] = {
       provider: entry.key,
       model: model ?? "",
-      // `<role>_base_url`, then the provider's base-URL variable, then its public endpoint.
-      baseURL: resolveBaseUrl(config, role, env) ?? resolveBaseURL(entry, env),
+      baseURL,
       ...(apiKey !== undefined ? { apiKey } : {}),
     };
   }

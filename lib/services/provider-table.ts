@@ -24,8 +24,11 @@ export interface ProviderEntry {
   readonly apiKeyEnv: readonly string[];
   /** Provider whose key is tried last (Whisper falls back to the OpenAI key). */
   readonly apiKeyFallback?: string;
-  /** Local servers run without a key. */
-  readonly keyless?: boolean;
+  /**
+   * Local servers run without a key (true); "self-hosted": a key is needed only at the
+   * provider's own base URL (Whisper: OpenAI's API needs one, a local Whisper server does not).
+   */
+  readonly keyless?: boolean | "self-hosted";
   /** Present when the provider serves chat completions; `model` undefined means no default. */
   readonly llm?: { readonly model?: string };
   readonly stt?: { readonly model: string };
@@ -115,6 +118,7 @@ const entries: readonly ProviderEntry[] = [
     apiKeyName: "whisper",
     apiKeyEnv: ["WHISPER_API_KEY"],
     apiKeyFallback: "openai",
+    keyless: "self-hosted",
     stt: { model: "whisper-1" },
   },
   // OpenAI-compatible hosts beyond the original matrix.

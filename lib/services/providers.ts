@@ -104,12 +104,19 @@ export function providerFor(name: string, role: ServiceRole): ProviderEntry {
   return entry;
 }
 
+/** Whether calls to `baseURL` need a key: not for local servers, nor a self-hosted Whisper. */
+export function needsApiKey(entry: ProviderEntry, baseURL: string): boolean {
+  if (entry.keyless === true) return false;
+  return !(entry.keyless === "self-hosted" && baseURL !== entry.baseURL);
+}
+
 function connection(entry: ProviderEntry, spec: ServiceSpec, role: ServiceRole) {
   const apiKey = spec.apiKey?.trim();
-  if (!apiKey && !entry.keyless) throw new Error(`${entry.key} ${ROLE_LABEL[role]} needs an API key: set ${keyHint(entry)}`);
+  const baseURL = spec.baseURL?.trim() || resolveBaseURL(entry, spec.env);
+  if (!apiKey && needsApiKey(entry, baseURL)) throw new Error(`${entry.key} ${ROLE_LABEL[role]} needs an API key: set ${keyHint(entry)}`);
   return {
     provider: entry.key,
-    baseURL: spec.baseURL?.trim() || resolveBaseURL(entry, spec.env),
+    baseURL,
     ...(apiKey ? { apiKey } : {}),
     ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}),
     ...(spec.idleTimeoutMs !== undefined ? { idleTimeoutMs: spec.idleTimeoutMs } : {}),

@@ -138,3 +138,11 @@ describe("service factories", () => {
     expect(createLLMService({ provider: "inworld", apiKey: "k", model: "inworld-llm" }).model).toBe("inworld-llm");
   });
 });
+
+describe("self-hosted Whisper", () => {
+  it("needs no key at its own base URL, and a key at OpenAI's", () => {
+    expect(() => createSTTService({ provider: "whisper", baseURL: "http://127.0.0.1:8000/v1", env: {} })).not.toThrow();
+    expect(() => createSTTService({ provider: "whisper", env: { WHISPER_BASE_URL: "http://127.0.0.1:8000/v1" } })).not.toThrow();
+    expect(() => createSTTService({ provider: "whisper", env: {} })).toThrow(/needs an API key/);
+  });
+});
