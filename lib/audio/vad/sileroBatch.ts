@@ -8,12 +8,18 @@
 // each row gets the probability it would get alone (|Δ| ≤ 2e-6).
 //
 // How: a stream cuts its audio into windows (as SileroVad does) and queues them here; the
-// first window queued in a turn schedules one flush with `setImmediate`. Node runs every
-// socket read of a poll phase before the check phase, so the windows of all sessions whose
-// audio arrived in that phase share the flush: one hop per batch, not per frame, and the VAD
-// decision comes < 1 ms later than inline. A flush runs rounds: a stream appears at most once
-// per round (its next window needs the state its previous one leaves), at most `maxBatch`
-// windows per run, one rate per run. Results are handed back in the order windows were queued.
+// first window queued schedules one flush. With lingerMs 0 that is a `setImmediate`: Node
+// runs every socket read of a poll phase before the check phase, so the windows of all
+// sessions whose audio arrived in that phase share the flush, < 1 ms after inline. But a
+// server's loop turns often: at 50 sessions that gave 2.5 windows per flush on average. So the
+// first window may linger up to lingerMs for others — only while the recent arrival rate says
+// at least 2 will come in that time (from ~7 sessions up at 5 ms; one session never waits),
+// and no longer than it takes to fill `maxBatch`. Measured at 50 sessions in the load bench:
+// lingerMs 0 → 2.5 windows per batch, 5 → 14, 10 → 24 (spec/bench/README.md).
+//
+// A flush runs rounds: a stream appears at most once per round (its next window needs the
+// state its previous one leaves), at most `maxBatch` windows per run, one rate per run.
+// Results are handed back in the order windows were queued.
 //
 // State stays per stream (h and c, 2 × 64 values each), zeroed every 5 s of audio as in
 // SileroVad. A failed run rejects the pushes whose windows were in it, with an error naming
@@ -27,6 +33,10 @@ import { Windower } from "./windower.ts";
 
 /** Windows per inference: beyond ~64 the CPU per window stops falling (spec/bench/README.md). */
 export const DEFAULT_SILERO_MAX_BATCH = 64;
+/** The process-wide batcher's linger: most of the saving of 10 ms for half the added delay. */
+export const SERVER_SILERO_LINGER_MS = 5;
+/** The arrival rate that decides whether to linger is counted over periods this long. */
+const RATE_PERIOD_MS = 1000;
 const STREAM_STATE_SIZE = SILERO_STATE_LAYERS * SILERO_STATE_UNITS;
 
 /** What the batcher needs of the model: SileroModel (specs wrap it to make a run fail). */
@@ -37,8 +47,14 @@ export interface SileroBatchRunner {
 export interface SileroBatcherOptions {
   /** Most windows in one inference; the rest wait for the next round of the same flush. @defaultValue 64 */
   readonly maxBatch?: number;
-  /** Schedules a flush after the current poll phase. @defaultValue setImmediate */
-  readonly schedule?: (flush: () => void) => void;
+  /**
+   * How long the first window of a batch may wait for others (ms), when the arrival rate of
+   * the last second says at least 2 windows will come in that time. 0 flushes after the
+   * current poll phase (setImmediate). @defaultValue 0
+   */
+  readonly lingerMs?: number;
+  /** Clock for the arrival rate (ms). @defaultValue performance.now */
+  readonly now?: () => number;
 }
 
 /** The windows one push completed, and their probabilities once their batch has run. */
@@ -200,22 +216,33 @@ export class SileroBatchStream {
 
 export class SileroBatcher {
   readonly maxBatch: number;
+  readonly lingerMs: number;
   private readonly model: SileroBatchRunner;
-  private readonly schedule: (flush: () => void) => void;
+  private readonly now: () => number;
   private queued: WindowJob[] = [];
-  private scheduled = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private immediate = false;
+  private readonly flushNow = (): void => this.flush();
   // Reused for every run (runs are synchronous, so nothing holds them afterwards).
   private readonly input: Float32Array;
   private readonly h: Float32Array;
   private readonly c: Float32Array;
   private counts = { flushes: 0, batches: 0, windows: 0, largestBatch: 0, failedBatches: 0 };
+  private periodStart: number;
+  private periodWindows = 0;
+  /** Windows queued per ms over the last full period. */
+  private arrivalRate = 0;
 
   constructor(model: SileroBatchRunner, options: SileroBatcherOptions = {}) {
     const maxBatch = options.maxBatch ?? DEFAULT_SILERO_MAX_BATCH;
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`Silero maxBatch must be a positive integer, got ${maxBatch}`);
     this.maxBatch = maxBatch;
     this.model = model;
-    this.schedule = options.schedule ?? ((flush) => setImmediate(flush));
+    const lingerMs = options.lingerMs ?? 0;
+    if (!(lingerMs >= 0 && lingerMs <= 1000)) throw new RangeError(`Silero lingerMs must be in [0, 1000] ms, got ${lingerMs}`);
+    this.lingerMs = lingerMs;
+    this.now = options.now ?? (() => performance.now());
+    this.periodStart = this.now();
     this.input = new Float32Array(maxBatch * SILERO_WINDOW_SAMPLES[16000]);
     this.h = new Float32Array(maxBatch * STREAM_STATE_SIZE);
     this.c = new Float32Array(maxBatch * STREAM_STATE_SIZE);
@@ -240,16 +267,37 @@ export class SileroBatcher {
     const result = new PushResult(windows.length);
     const generation = stream.generation;
     for (const [index, samples] of windows.entries()) this.queued.push({ stream, generation, samples, result, index });
-    if (!this.scheduled) {
-      this.scheduled = true;
-      this.schedule(() => this.flush());
+    this.countArrivals(windows.length);
+    // Windows expected while the first one lingers; waiting for fewer than 2 would buy nothing.
+    const expected = Math.min(this.maxBatch, Math.floor(this.arrivalRate * this.lingerMs));
+    if (expected < 2 || this.queued.length >= expected) {
+      if (!this.immediate) {
+        this.immediate = true;
+        setImmediate(this.flushNow);
+      }
+    } else {
+      this.timer ??= setTimeout(this.flushNow, this.lingerMs);
     }
     return result;
   }
 
+  private countArrivals(windows: number): void {
+    const now = this.now();
+    const elapsed = now - this.periodStart;
+    if (elapsed >= RATE_PERIOD_MS) {
+      // A quiet spell stretches the period, so the rate falls and the next window goes at once.
+      this.arrivalRate = this.periodWindows / elapsed;
+      this.periodWindows = 0;
+      this.periodStart = now;
+    }
+    this.periodWindows += windows;
+  }
+
   /** Runs every queued window now, in rounds (the scheduled flush calls this). */
   flush(): void {
-    this.scheduled = false;
+    this.immediate = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     let jobs = this.queued;
     this.queued = [];
     if (jobs.length > 0) this.counts.flushes++;
@@ -317,7 +365,7 @@ let shared: Promise<SileroBatcher> | undefined;
 /** The process-wide batcher over the shared model, made on first use. A failed load is not cached. */
 export function sharedSileroBatcher(): Promise<SileroBatcher> {
   shared ??= loadSileroModel()
-    .then((model) => new SileroBatcher(model))
+    .then((model) => new SileroBatcher(model, { lingerMs: SERVER_SILERO_LINGER_MS }))
     .catch((err: unknown) => {
       shared = undefined;
       throw err;

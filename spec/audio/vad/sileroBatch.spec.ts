@@ -4,6 +4,8 @@
 // completes two windows has them run in two rounds of one flush, in order; pushes of a stream
 // settle in push order; each inference holds at most maxBatch windows; the state is zeroed
 // every 5 s of audio and on reset(); a failed inference rejects only the pushes in its batch.
+// With lingerMs, a window waits up to that long for others while the recent arrival rate says
+// at least 2 will come, and goes as soon as that many are queued.
 
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Tensor } from "onnxruntime-node";
@@ -137,6 +139,49 @@ describe.skipIf(skip)("Silero batched across streams", () => {
     expect(batcher.stats.largestBatch).toBe(2);
     expect(batcher.stats.batches).toBe(3 * 20);
     expect(() => new SileroBatcher(model, { maxBatch: 0 })).toThrow(/maxBatch must be a positive integer, got 0/);
+  });
+
+  it("lingers up to lingerMs for more windows while the arrival rate says they will come", async () => {
+    let clock = 0;
+    const batcher = new SileroBatcher(model, { maxBatch: 3, lingerMs: 1000, now: () => clock });
+    const [a, b, c, d] = Array.from({ length: 4 }, () => batcher.stream(16000)) as [SileroBatchStream, SileroBatchStream, SileroBatchStream, SileroBatchStream];
+    const audio = (at: number) => speech16k.subarray(at, at + 512);
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    // No rate known yet: the first windows run right after this turn.
+    const warm = [a.push(audio(0)).probabilities, b.push(audio(1000)).probabilities];
+    await nextTurn();
+    expect(batcher.pending).toBe(0);
+    await Promise.all(warm);
+    // 2 windows in the last second, linger 1 s: 2 expected, so a lone window waits for company…
+    clock = 1000;
+    const first = c.push(audio(8000)).probabilities;
+    await nextTurn();
+    expect(batcher.pending).toBe(1);
+    // …and goes as soon as the expected number is queued.
+    const second = d.push(audio(20000)).probabilities;
+    expectClose(await first, await alone(16000, audio(8000)));
+    expectClose(await second, await alone(16000, audio(20000)));
+    expect(batcher.stats).toMatchObject({ flushes: 2, batches: 2, windows: 4, largestBatch: 2 });
+    // After a quiet spell the rate is low again: no waiting.
+    clock = 5000;
+    void a.push(audio(30000)).probabilities;
+    await nextTurn();
+    expect(batcher.pending).toBe(0);
+    expect(() => new SileroBatcher(model, { lingerMs: -1 })).toThrow(/lingerMs must be in \[0, 1000\] ms, got -1/);
+  });
+
+  it("runs a lingering window after lingerMs when no other comes", async () => {
+    let clock = 0;
+    const batcher = new SileroBatcher(model, { lingerMs: 50, now: () => clock });
+    const busy = Array.from({ length: 4 }, () => batcher.stream(16000));
+    await Promise.all(busy.map((s, i) => s.push(speech16k.subarray(i * 8000, i * 8000 + 10 * 512)).probabilities));
+    clock = 1000; // 40 windows in the last second: 2 expected in 50 ms
+    const lone = speech16k.subarray(40000, 40000 + 512);
+    const result = batcher.stream(16000).push(lone).probabilities;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batcher.pending).toBe(1);
+    expectClose(await result, await alone(16000, lone));
+    expect(batcher.pending).toBe(0);
   });
 
   it("zeroes a stream's state after every 5 s of audio (157 windows), like the inline path", async () => {

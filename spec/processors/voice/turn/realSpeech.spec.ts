@@ -7,6 +7,7 @@
 
 import { describe, expect, it, vi } from "vitest";
 import { VirtualTimeScheduler } from "rxjs";
+import { sharedSileroBatcher } from "../../../../lib/audio/vad/sileroBatch.ts";
 import { audioFrame, counterIds, type Frame } from "../../../../lib/frames/index.ts";
 import { createContext } from "../../../../lib/pipeline/context.ts";
 import { SessionRunner } from "../../../../lib/pipeline/runner.ts";
@@ -43,13 +44,16 @@ describe.skipIf(skip)("turn-taking on real speech (Silero)", () => {
       const pcm = new Uint8Array(wav.pcm.buffer, wav.pcm.byteOffset + k * CHUNK * 2, CHUNK * 2);
       scheduler.schedule(() => transport.client.send(audioFrame(ids, "InputAudioRawFrame", pcm, wav.sampleRate, 1)), (k + 1) * 20);
     }
-    // Silero runs batched after each poll phase (a setImmediate), so virtual time advances one
-    // frame at a time and waits for that turn of the event loop: each VAD result lands at the
-    // virtual time of the frame that completed its window, as it would in real time.
+    // Silero runs batched across sessions, after the poll phase or a few ms later (real time),
+    // so virtual time advances one frame at a time and waits until the batcher has run every
+    // window queued so far: each VAD result lands at the virtual time of the frame that
+    // completed its window, as it would in real time.
+    const batcher = await sharedSileroBatcher();
     for (let k = 0; k < chunks; k++) {
       scheduler.maxFrames = (k + 1) * 20;
       scheduler.flush();
-      await new Promise((resolve) => setImmediate(resolve));
+      do await new Promise((resolve) => setImmediate(resolve));
+      while (batcher.pending > 0);
     }
     scheduler.maxFrames = Infinity;
     scheduler.flush();
