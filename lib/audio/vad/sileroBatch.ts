@@ -12,10 +12,11 @@
 // runs every socket read of a poll phase before the check phase, so the windows of all
 // sessions whose audio arrived in that phase share the flush, < 1 ms after inline. But a
 // server's loop turns often: at 50 sessions that gave 2.5 windows per flush on average. So the
-// first window may linger up to lingerMs for others — only while the recent arrival rate says
-// at least 2 will come in that time (from ~7 sessions up at 5 ms; one session never waits),
-// and no longer than it takes to fill `maxBatch`. Measured at 50 sessions in the load bench:
-// lingerMs 0 → 2.5 windows per batch, 5 → 14, 10 → 24 (spec/bench/README.md).
+// first window may linger up to lingerMs for others, while the arrival rate of the last second
+// says at least 2 will come in that time (31 windows/s per session: from 13 sessions up at
+// 5 ms; a lone session never waits); a full batch (`maxBatch`) goes at once. Measured at 50
+// sessions in the load bench: lingerMs 0 → 2.5 windows per batch, 5 → 14, 10 → 24
+// (spec/bench/README.md).
 //
 // A flush runs rounds: a stream appears at most once per round (its next window needs the
 // state its previous one leaves), at most `maxBatch` windows per run, one rate per run.
@@ -49,8 +50,8 @@ export interface SileroBatcherOptions {
   readonly maxBatch?: number;
   /**
    * How long the first window of a batch may wait for others (ms), when the arrival rate of
-   * the last second says at least 2 windows will come in that time. 0 flushes after the
-   * current poll phase (setImmediate). @defaultValue 0
+   * the last second says at least 2 windows will come in that time; a full batch goes at once.
+   * 0 flushes after the current poll phase (setImmediate). @defaultValue 0
    */
   readonly lingerMs?: number;
   /** Clock for the arrival rate (ms). @defaultValue performance.now */
@@ -268,9 +269,8 @@ export class SileroBatcher {
     const generation = stream.generation;
     for (const [index, samples] of windows.entries()) this.queued.push({ stream, generation, samples, result, index });
     this.countArrivals(windows.length);
-    // Windows expected while the first one lingers; waiting for fewer than 2 would buy nothing.
-    const expected = Math.min(this.maxBatch, Math.floor(this.arrivalRate * this.lingerMs));
-    if (expected < 2 || this.queued.length >= expected) {
+    // Lingering pays only if at least 2 more windows are expected meanwhile.
+    if (this.arrivalRate * this.lingerMs < 2 || this.queued.length >= this.maxBatch) {
       if (!this.immediate) {
         this.immediate = true;
         setImmediate(this.flushNow);
