@@ -7,7 +7,8 @@
 //
 // Silero runs batched across all sessions of the process (lib/audio/vad/sileroBatch.ts): a
 // stream's analyze() queues the windows its audio completes and returns a Promise of the VAD
-// events, settled when the flush after this poll phase has run them (< 1 ms later). The
+// events, settled once their batch has run: after this poll phase (< 1 ms), or up to 5 ms
+// later from ~13 sessions up, where waiting gathers bigger batches (sileroBatch.ts). The
 // VADAnalyzer state machine is the same one as for the synchronous detectors: it is fed each
 // chunk once its probabilities are in, chunks in order. A chunk that completes no window while
 // nothing is queued is analysed at once (no Promise): 3 of 8 transport frames of 20 ms.
