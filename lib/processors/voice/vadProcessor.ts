@@ -1,4 +1,4 @@
-// vadProcessor: runs voice activity detection on the user's audio, inline.
+// vadProcessor: runs voice activity detection on the user's audio; the audio itself passes at once.
 //
 // InputAudioRawFrame (a system frame) passes on at once and untouched; the chunk is then fed to
 // the analyzer in the same call stack (no scheduler hop: ~1 ms per hop under load). Each
@@ -14,7 +14,8 @@
 // order; calls are chained so the analyzer sees chunks one at a time in order, and the VAD
 // frames are emitted when each chunk's result arrives, late by the analysis time but never
 // reordered among themselves. Results for audio from before a reset, a CancelFrame or an
-// unsubscription are dropped. (The shipped Silero runs synchronously: silero-model.ts.)
+// unsubscription are dropped. The server's Silero analyzer is such an analyzer: its windows
+// join one batched inference per event-loop turn across sessions (audio/vad/sileroBatch.ts).
 //
 // Muted mic: while the VAD says "speaking", audio that stops arriving for audioIdleTimeoutMs
 // (Pipecat: 1 s) forces a stop and resets the analyzer, so a turn cannot hang on a dead stream.
