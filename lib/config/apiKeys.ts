@@ -73,7 +73,8 @@ export function requiredKeyProblems(config: VoxrayConfig, env: Env = process.env
   });
 }
 
-function listRoles(roles: readonly ServiceRole[]): string {
+/** "STT", "STT and LLM", "STT, LLM and TTS". */
+export function listRoles(roles: readonly ServiceRole[]): string {
   const names = roles.map((r) => r.toUpperCase());
   return names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 }

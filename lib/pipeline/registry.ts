@@ -6,6 +6,7 @@
 // fallback to echo.
 
 import { z } from "zod";
+import { suggest } from "../config/suggest.ts";
 import type { ProcessorContext } from "./context.ts";
 import type { Processor } from "./processor.ts";
 
@@ -25,34 +26,6 @@ export class PluginError extends Error {
 
 export function definePlugin<S extends z.ZodType>(def: PluginDefinition<S>): PluginDefinition<S> {
   return def;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
-}
-
-/** The closest of `candidates` to `word`, when close enough to be a likely typo. */
-export function suggest(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestScore = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestScore) {
-      best = c;
-      bestScore = d;
-    }
-  }
-  return best !== undefined && bestScore <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
 export interface ResolvedPlugin {

@@ -22,7 +22,8 @@
 // mode that is none (echo after the voice pipeline would play the user's microphone back over
 // the bot's answer).
 
-import { effectiveProviders, resolveApiKey, resolveBaseUrl, voiceEnabled, type ServiceRole } from "../config/apiKeys.ts";
+import { effectiveProviders, listRoles, resolveApiKey, resolveBaseUrl, voiceEnabled, type ServiceRole } from "../config/apiKeys.ts";
+import { isPlainObject } from "../config/unknownKeys.ts";
 import { providerSpec } from "../config/providerKeys.ts";
 import type { Env } from "../config/envOverrides.ts";
 import type { VoxrayConfig } from "../config/schema.ts";
@@ -215,10 +216,6 @@ function defaultModel(entry: ProviderEntry, role: ServiceRole): string | undefin
   return role === "llm" ? entry.llm?.model : role === "stt" ? entry.stt?.model : entry.tts?.model;
 }
 
-function listRoles(roles: readonly ServiceRole[]): string {
-  const names = roles.map((r) => LABEL[r]);
-  return names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
-}
 
 function missingKeyProblem(entry: ProviderEntry, roles: readonly ServiceRole[]): string {
   const spec = providerSpec(entry.key);
@@ -228,8 +225,4 @@ function missingKeyProblem(entry: ProviderEntry, roles: readonly ServiceRole[]):
   const places = [`set api_keys.${keyNames[0]} in the config file`, `set the ${envVars.join(" or ")} environment variable`];
   if (fallback) places.push(`set api_keys.${fallback.apiKeyName} or ${fallback.apiKeyEnv.join(" or ")} (used when ${entry.key} has no key of its own)`);
   return `${listRoles(roles)} provider "${entry.key}" needs an API key: ${places.join(" or ")}`;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -16,6 +16,8 @@
 // (`stopGraceMs`, 250 ms) so that audio trickling in at real time does not flap it, or at
 // once on interrupt().
 
+import { pcmDurationMs } from "../../audio/pcm.ts";
+
 export interface PacerClock {
   /** Monotonic milliseconds. */
   now(): number;
@@ -54,9 +56,6 @@ export interface PacerOptions<T> {
 
 type Entry<T> = { readonly audio: PcmChunk; readonly ms: number } | { readonly item: T };
 
-export function pcmDurationMs(bytes: number, sampleRate: number, channels: number): number {
-  return (bytes / 2 / Math.max(1, channels) / sampleRate) * 1000;
-}
 
 export class OutputPacer<T> {
   private readonly clock: PacerClock;

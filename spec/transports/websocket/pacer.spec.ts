@@ -3,7 +3,8 @@
 // interrupt drops queued audio at once; drained() waits for the playout.
 
 import { describe, expect, it } from "vitest";
-import { OutputPacer, pcmDurationMs, type PacerClock, type PcmChunk } from "../../../lib/transports/websocket/pacer.ts";
+import { pcmDurationMs } from "../../../lib/audio/pcm.ts";
+import { OutputPacer, type PacerClock, type PcmChunk } from "../../../lib/transports/websocket/pacer.ts";
 
 class ManualClock implements PacerClock {
   t = 0;
