@@ -7,17 +7,14 @@
 // windows (windows × window duration ≥ secs), never wall time. With Silero's 32 ms windows
 // and 0.2 s that is 7 windows (224 ms); Pipecat rounds instead (6 windows, 192 ms).
 //
-// Volume: Pipecat measures BS.1770 loudness of each window on the int16 scale and maps
-// -20..80 LUFS (= -110..-10 relative to full scale) onto 0..1. Here the RMS level in dBFS
-// stands in for LUFS (on speech they differ by a few dB: K-weighting lifts content above
-// 2 kHz by up to 4 dB and LUFS subtracts 0.7 dB): volume = (dBFS + 110) / 100,
-// clipped to 0..1, then smoothed exponentially with factor 0.2 per window. So min_volume 0.6
-// is -50 dBFS, normal speech (-30..-20 dBFS) reads 0.8..0.9 and digital silence 0. When
-// min_volume is 0 the gate is off and no volume is computed at all.
+// Volume: the smoothed loudness of each window (volume.ts: RMS in dBFS mapped from -110..-10
+// onto 0..1, smoothed by 0.2 per window), so min_volume 0.6 is -50 dBFS. When min_volume is 0
+// the gate is off and no volume is computed at all.
 
 import { asInt16 } from "../pcm.ts";
 import type { VoiceDetector } from "./detector.ts";
 import { resolveVADParams, type VADParams } from "./params.ts";
+import { VolumeMeter } from "./volume.ts";
 
 export type VADState = "QUIET" | "STARTING" | "SPEAKING" | "STOPPING";
 
@@ -38,9 +35,6 @@ export type VADEvent =
       readonly stopSecs: number;
     };
 
-const VOLUME_FLOOR_DBFS = -110;
-const VOLUME_RANGE_DB = 100;
-const VOLUME_SMOOTHING = 0.2;
 const NO_EVENTS: readonly VADEvent[] = Object.freeze([]);
 
 export class VADAnalyzer {
@@ -55,9 +49,7 @@ export class VADAnalyzer {
   private windows = 0;
   /** Samples of the window in progress (the detector holds the same remainder). */
   private phase = 0;
-  private sumSquares = 0;
-  private sumCount = 0;
-  private smoothedVolume = 0;
+  private readonly meter: VolumeMeter;
   private lastConfidence = 0;
   private readonly windowMs: number;
 
@@ -65,6 +57,7 @@ export class VADAnalyzer {
   constructor(detector: VoiceDetector, params: Partial<VADParams> = {}) {
     this.detector = detector;
     this.windowMs = (detector.windowSamples * 1000) / detector.sampleRate;
+    this.meter = new VolumeMeter(detector.windowSamples);
     this.currentParams = resolveVADParams(params);
     this.updateWindowCounts();
     detector.reset();
@@ -85,7 +78,7 @@ export class VADAnalyzer {
 
   /** Smoothed volume after the last window (0..1); stays 0 while the gate is off. */
   get volume(): number {
-    return this.smoothedVolume;
+    return this.meter.volume;
   }
 
   /** Speech probability of the last window. */
@@ -101,9 +94,7 @@ export class VADAnalyzer {
     this.updateWindowCounts();
     if (gateWasOff && next.min_volume > 0) {
       // Volume was not tracked while the gate was off: start its smoothing afresh.
-      this.smoothedVolume = 0;
-      this.sumSquares = 0;
-      this.sumCount = 0;
+      this.meter.restart();
     }
   }
 
@@ -111,7 +102,9 @@ export class VADAnalyzer {
   analyze(pcm: Int16Array | Uint8Array): readonly VADEvent[] {
     const samples = asInt16(pcm);
     const probabilities = this.detector.probabilities(samples);
-    const volumes = this.currentParams.min_volume > 0 ? this.windowVolumes(samples) : undefined;
+    let volumes: number[] | undefined;
+    if (this.currentParams.min_volume > 0) volumes = this.meter.push(samples);
+    else this.meter.skip(samples.length);
     const expected = Math.floor((this.phase + samples.length) / this.detector.windowSamples);
     this.phase = (this.phase + samples.length) % this.detector.windowSamples;
     if (probabilities.length !== expected) {
@@ -135,21 +128,17 @@ export class VADAnalyzer {
     this.stoppingCount = 0;
     this.windows = 0;
     this.phase = 0;
-    this.sumSquares = 0;
-    this.sumCount = 0;
-    this.smoothedVolume = 0;
+    this.meter.reset();
     this.lastConfidence = 0;
   }
 
+  /** `volume` is the smoothed volume after this window, when the gate is on. */
   private step(confidence: number, volume: number | undefined): VADEvent | undefined {
     this.windows++;
     this.lastConfidence = confidence;
     const { params } = this;
     let speech = confidence >= params.confidence;
-    if (volume !== undefined) {
-      this.smoothedVolume += VOLUME_SMOOTHING * (volume - this.smoothedVolume);
-      speech &&= this.smoothedVolume >= params.min_volume;
-    }
+    if (volume !== undefined) speech &&= volume >= params.min_volume;
     if (speech) {
       if (this.current === "QUIET") {
         this.current = "STARTING";
@@ -185,40 +174,10 @@ export class VADAnalyzer {
     return undefined;
   }
 
-  /** Unsmoothed volume (0..1) of each window this chunk completes, aligned with the detector's. */
-  private windowVolumes(samples: Int16Array): number[] {
-    const size = this.detector.windowSamples;
-    const volumes: number[] = [];
-    let sum = this.sumSquares;
-    let count = this.sumCount;
-    let inWindow = this.phase;
-    for (let i = 0; i < samples.length; i++) {
-      const s = samples[i] as number;
-      sum += s * s;
-      count++;
-      if (++inWindow === size) {
-        volumes.push(volumeOf(sum, count));
-        sum = 0;
-        count = 0;
-        inWindow = 0;
-      }
-    }
-    this.sumSquares = sum;
-    this.sumCount = count;
-    return volumes;
-  }
-
   private updateWindowCounts(): void {
     const perSec = this.detector.sampleRate / this.detector.windowSamples;
     // The epsilon keeps 0.2 s of 10 ms windows at 20, not 21, despite float error.
     this.startWindows = Math.max(1, Math.ceil(this.currentParams.start_secs * perSec - 1e-9));
     this.stopWindows = Math.max(1, Math.ceil(this.currentParams.stop_secs * perSec - 1e-9));
   }
-}
-
-function volumeOf(sumSquares: number, count: number): number {
-  if (count === 0 || sumSquares === 0) return 0;
-  const dbfs = 10 * Math.log10(sumSquares / count / (32768 * 32768));
-  const v = (dbfs - VOLUME_FLOOR_DBFS) / VOLUME_RANGE_DB;
-  return v < 0 ? 0 : v > 1 ? 1 : v;
 }

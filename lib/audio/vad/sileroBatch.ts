@@ -22,6 +22,16 @@
 // state its previous one leaves), at most `maxBatch` windows per run, one rate per run.
 // Results are handed back in the order windows were queued.
 //
+// Windows no probability could make speech are not run. The VAD counts a window as speech only
+// when its smoothed volume reaches min_volume (analyzer.ts), so a caller listening in a quiet
+// room needs no inference at all: the stream's owner says which windows may be speech
+// (`push(pcm, maySpeak)`), the others get probability 0, the decision the analyzer would have
+// taken anyway. What skipping changes is the model's recurrent state: so the last
+// SILERO_WARM_UP_WINDOWS (8) skipped windows are kept and run (their probabilities unused) before
+// the next window that counts. A quiet spell that short leaves the state exactly as running
+// every window would; after a longer one the state starts from zero on the last eight windows
+// of the quiet audio, as a new stream would.
+//
 // State stays per stream (h and c, 2 × 64 values each), zeroed every 5 s of audio as in
 // SileroVad. A failed run rejects the pushes whose windows were in it, with an error naming
 // the batch; the streams keep their state from before it and later runs go on.
@@ -39,6 +49,8 @@ export const SERVER_SILERO_LINGER_MS = 5;
 /** The arrival rate that decides whether to linger is counted over periods this long. */
 const RATE_PERIOD_MS = 1000;
 const STREAM_STATE_SIZE = SILERO_STATE_LAYERS * SILERO_STATE_UNITS;
+/** Skipped windows replayed before the next window that counts (256 ms): pauses inside an utterance are shorter. */
+export const SILERO_WARM_UP_WINDOWS = 8;
 
 /** What the batcher needs of the model: SileroModel (specs wrap it to make a run fail). */
 export interface SileroBatchRunner {
@@ -61,6 +73,8 @@ export interface SileroBatcherOptions {
 /** The windows one push completed, and their probabilities once their batch has run. */
 export interface PendingProbabilities {
   readonly windows: number;
+  /** Of those, how many were queued for inference (the others were skipped: probability 0). */
+  readonly queued: number;
   /** Oldest window first. Pushes of one stream settle in push order. */
   readonly probabilities: Promise<number[]>;
 }
@@ -72,6 +86,10 @@ export interface SileroBatchStats {
   readonly windows: number;
   readonly largestBatch: number;
   readonly failedBatches: number;
+  /** Windows not run because no probability could make them speech. */
+  readonly skipped: number;
+  /** Skipped windows run again to warm the state up before a window that counts. */
+  readonly warmUps: number;
 }
 
 /** A failed batched run: every push with a window in it is rejected with this. */
@@ -90,9 +108,10 @@ class PushResult {
   /** Later pushes of the stream that completed no window: they settle right after this one. */
   private followers: Array<() => void> | undefined;
 
-  constructor(windows: number) {
+  /** `queued` of the `windows` run; the others keep probability 0. */
+  constructor(windows: number, queued: number) {
     this.probabilities = new Array<number>(windows).fill(0);
-    this.remaining = windows;
+    this.remaining = queued;
     this.promise = new Promise<number[]>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -103,12 +122,14 @@ class PushResult {
     return this.done;
   }
 
-  /** A Promise of no probabilities that settles right after this push (keeps the stream's order). */
-  follow(): Promise<number[]> {
-    return new Promise<number[]>((resolve) => (this.followers ??= []).push(() => resolve([])));
+  /** A Promise of `probabilities` that settles right after this push (keeps the stream's order). */
+  follow(probabilities: number[]): Promise<number[]> {
+    return new Promise<number[]>((resolve) => (this.followers ??= []).push(() => resolve(probabilities)));
   }
 
+  /** `index` -1: a warm-up window, whose probability nobody asked for. */
   complete(index: number, probability: number): void {
+    if (index < 0) return;
     this.probabilities[index] = probability;
     if (--this.remaining === 0) this.settle(() => this.resolve(this.probabilities));
   }
@@ -137,7 +158,17 @@ interface WindowJob {
   readonly generation: number;
   readonly samples: Int16Array;
   readonly result: PushResult;
+  /** The window's place in its push; -1 for a warm-up window. */
   readonly index: number;
+  /** Run from zero state (the first window after a quiet spell longer than the warm-up). */
+  readonly fresh: boolean;
+}
+
+/** A window to queue: its samples, its place in the push (-1 warm-up), and whether it starts from zero state. */
+export interface QueuedWindow {
+  readonly samples: Int16Array;
+  readonly index: number;
+  readonly fresh: boolean;
 }
 
 /** One audio stream's Silero state; its windows run in the batcher's shared inferences. */
@@ -151,8 +182,12 @@ export class SileroBatchStream {
   private readonly windowsPerStateReset: number;
   private windowsSinceStateReset = 0;
   private currentGeneration = 0;
-  /** The latest push with windows: a push with none settles after it. */
+  /** The latest push with windows queued: a push with none settles after it. */
   private lastPush: PushResult | undefined;
+  /** The last skipped windows (at most SILERO_WARM_UP_WINDOWS), oldest first. */
+  private skippedWindows: Int16Array[] = [];
+  /** More windows were skipped than are kept: the next run starts from zero state. */
+  private stateLost = false;
 
   constructor(batcher: SileroBatcher, sampleRate: number) {
     this.sampleRate = checkSileroRate(sampleRate);
@@ -167,16 +202,42 @@ export class SileroBatchStream {
     return this.currentGeneration;
   }
 
-  /** Queues the windows this audio completes (PCM16 mono at `sampleRate`); partial ones wait for more. */
-  push(pcm: Int16Array | Uint8Array): PendingProbabilities {
-    const windows: Int16Array[] = [];
-    this.windower.push(asInt16(pcm), (window) => windows.push(window.slice()));
-    if (windows.length === 0) {
+  /**
+   * Queues the windows this audio completes (PCM16 mono at `sampleRate`); partial ones wait for
+   * more. `maySpeak[i]` false (for the i-th window this audio completes) skips that window: its
+   * probability is 0 and it runs only as warm-up for a later window (see the top of the file).
+   */
+  push(pcm: Int16Array | Uint8Array, maySpeak?: readonly boolean[]): PendingProbabilities {
+    const windows: QueuedWindow[] = [];
+    let count = 0;
+    this.windower.push(asInt16(pcm), (window) => {
+      const index = count++;
+      if (maySpeak && maySpeak[index] === false) {
+        this.skip(window);
+        return;
+      }
+      for (const [i, samples] of this.skippedWindows.entries()) windows.push({ samples, index: -1, fresh: i === 0 && this.stateLost });
+      this.skippedWindows = [];
+      this.stateLost = false;
+      windows.push({ samples: window.slice(), index, fresh: false });
+    });
+    const queued = windows.length === 0 ? 0 : windows.reduce((n, w) => n + (w.index >= 0 ? 1 : 0), 0);
+    if (queued === 0) {
+      const probabilities = new Array<number>(count).fill(0);
       const last = this.lastPush;
-      return { windows: 0, probabilities: last && !last.settled ? last.follow() : Promise.resolve([]) };
+      return { windows: count, queued: 0, probabilities: last && !last.settled ? last.follow(probabilities) : Promise.resolve(probabilities) };
     }
-    this.lastPush = this.batcher.queue(this, windows);
-    return { windows: windows.length, probabilities: this.lastPush.promise };
+    this.lastPush = this.batcher.queue(this, windows, count, queued);
+    return { windows: count, queued, probabilities: this.lastPush.promise };
+  }
+
+  private skip(window: Int16Array): void {
+    this.batcher.countSkipped();
+    if (this.skippedWindows.length === SILERO_WARM_UP_WINDOWS) {
+      this.skippedWindows.shift();
+      this.stateLost = true;
+    }
+    this.skippedWindows.push(window.slice());
   }
 
   /** Forgets buffered samples and the recurrent state; queued windows are dropped unrun. */
@@ -185,11 +246,21 @@ export class SileroBatchStream {
     this.h.fill(0);
     this.c.fill(0);
     this.windowsSinceStateReset = 0;
+    this.skippedWindows = [];
+    this.stateLost = false;
     this.currentGeneration++;
   }
 
-  /** Copies this stream's state into row `row` of batch state laid out [layers, rows, units]. */
-  writeState(h: Float32Array, c: Float32Array, row: number, rows: number): void {
+  /**
+   * Copies this stream's state into row `row` of batch state laid out [layers, rows, units];
+   * `fresh` copies zeros instead and restarts the 5 s count.
+   */
+  writeState(h: Float32Array, c: Float32Array, row: number, rows: number, fresh = false): void {
+    if (fresh) {
+      this.h.fill(0);
+      this.c.fill(0);
+      this.windowsSinceStateReset = 0;
+    }
     for (let layer = 0; layer < SILERO_STATE_LAYERS; layer++) {
       const from = layer * SILERO_STATE_UNITS;
       const to = (layer * rows + row) * SILERO_STATE_UNITS;
@@ -228,7 +299,7 @@ export class SileroBatcher {
   private readonly input: Float32Array;
   private readonly h: Float32Array;
   private readonly c: Float32Array;
-  private counts = { flushes: 0, batches: 0, windows: 0, largestBatch: 0, failedBatches: 0 };
+  private counts = { flushes: 0, batches: 0, windows: 0, largestBatch: 0, failedBatches: 0, skipped: 0, warmUps: 0 };
   private periodStart: number;
   private periodWindows = 0;
   /** Windows queued per ms over the last full period. */
@@ -263,11 +334,15 @@ export class SileroBatcher {
     return { ...this.counts };
   }
 
-  /** Called by SileroBatchStream.push: queues its windows and schedules a flush if none is. */
-  queue(stream: SileroBatchStream, windows: readonly Int16Array[]): PushResult {
-    const result = new PushResult(windows.length);
+  /**
+   * Called by SileroBatchStream.push: queues its windows (warm-ups included) for a push of
+   * `count` windows of which `queued` count, and schedules a flush if none is.
+   */
+  queue(stream: SileroBatchStream, windows: readonly QueuedWindow[], count: number, queued: number): PushResult {
+    const result = new PushResult(count, queued);
     const generation = stream.generation;
-    for (const [index, samples] of windows.entries()) this.queued.push({ stream, generation, samples, result, index });
+    for (const { samples, index, fresh } of windows) this.queued.push({ stream, generation, samples, result, index, fresh });
+    this.counts.warmUps += windows.length - queued;
     this.countArrivals(windows.length);
     // Lingering pays only if at least 2 more windows are expected meanwhile.
     if (this.arrivalRate * this.lingerMs < 2 || this.queued.length >= this.maxBatch) {
@@ -279,6 +354,11 @@ export class SileroBatcher {
       this.timer ??= setTimeout(this.flushNow, this.lingerMs);
     }
     return result;
+  }
+
+  /** A stream skipped a window (SileroBatchStream.push). */
+  countSkipped(): void {
+    this.counts.skipped++;
   }
 
   private countArrivals(windows: number): void {
@@ -333,7 +413,7 @@ export class SileroBatcher {
       const samples = job.samples;
       const at = row * size;
       for (let i = 0; i < size; i++) input[at + i] = (samples[i] as number) / 32768;
-      job.stream.writeState(h, c, row, rows);
+      job.stream.writeState(h, c, row, rows, job.fresh);
     }
     let step: SileroBatchStep;
     try {

@@ -5,13 +5,16 @@
 // settle in push order; each inference holds at most maxBatch windows; the state is zeroed
 // every 5 s of audio and on reset(); a failed inference rejects only the pushes in its batch.
 // With lingerMs, a window waits up to that long for others while the recent arrival rate says
-// at least 2 will come; a full batch goes at once.
+// at least 2 will come; a full batch goes at once. Windows the owner marks as unable to be
+// speech are not run: probability 0, and a quiet spell of up to SILERO_WARM_UP_WINDOWS leaves
+// every later probability as running all windows gives; after a longer one the stream goes on
+// as a new stream fed the last SILERO_WARM_UP_WINDOWS windows of the quiet spell.
 
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Tensor } from "onnxruntime-node";
 import { createSileroVad } from "../../../lib/audio/vad/silero.ts";
 import { loadSileroModel, type SileroModel } from "../../../lib/audio/vad/silero-model.ts";
-import { SileroBatchError, SileroBatcher, sharedSileroBatcher, type SileroBatchRunner, type SileroBatchStream } from "../../../lib/audio/vad/sileroBatch.ts";
+import { SILERO_WARM_UP_WINDOWS, SileroBatchError, SileroBatcher, sharedSileroBatcher, type SileroBatchRunner, type SileroBatchStream } from "../../../lib/audio/vad/sileroBatch.ts";
 import { missingPrograms } from "../../support/programs.ts";
 import { makeSpeechWav } from "../../support/speech.ts";
 
@@ -204,6 +207,41 @@ describe.skipIf(skip)("Silero batched across streams", () => {
     expect(await before.probabilities).toEqual([]);
     expectClose(await after.probabilities, await alone(16000, first));
     expect(batcher.stats.windows).toBe(10);
+  });
+
+  it("skips windows that cannot be speech; a short quiet spell leaves later probabilities exact", async () => {
+    const batcher = new SileroBatcher(model);
+    const stream = batcher.stream(16000);
+    const audio = speech16k.subarray(8000, 8000 + 40 * 512);
+    const quiet = (i: number) => i >= 10 && i < 10 + SILERO_WARM_UP_WINDOWS;
+    const mask = Array.from({ length: 40 }, (_, i) => !quiet(i));
+    const got = await stream.push(audio, mask).probabilities;
+    const reference = await alone(16000, audio);
+    expect(got.filter((_, i) => quiet(i))).toEqual(new Array(SILERO_WARM_UP_WINDOWS).fill(0));
+    expectClose(
+      got.filter((_, i) => !quiet(i)),
+      reference.filter((_, i) => !quiet(i)),
+    );
+    expect(batcher.stats).toMatchObject({ windows: 40, skipped: SILERO_WARM_UP_WINDOWS, warmUps: SILERO_WARM_UP_WINDOWS });
+  });
+
+  it("after a longer quiet spell, goes on as a new stream warmed up on the spell's last windows", async () => {
+    const batcher = new SileroBatcher(model);
+    const stream = batcher.stream(16000);
+    const audio = speech16k.subarray(8000, 8000 + 50 * 512);
+    const skipped = SILERO_WARM_UP_WINDOWS + 12;
+    const first = await stream.push(audio.subarray(0, 10 * 512)).probabilities;
+    // The quiet spell arrives chunk by chunk, as a transport delivers it.
+    for (let i = 10; i < 10 + skipped; i++) {
+      const push = stream.push(audio.subarray(i * 512, (i + 1) * 512), [false]);
+      expect(push.queued).toBe(0);
+      expect(await push.probabilities).toEqual([0]);
+    }
+    const rest = await stream.push(audio.subarray((10 + skipped) * 512)).probabilities;
+    expectClose(first, (await alone(16000, audio)).slice(0, 10));
+    const warmFrom = (10 + skipped - SILERO_WARM_UP_WINDOWS) * 512;
+    expectClose(rest, (await alone(16000, audio.subarray(warmFrom))).slice(SILERO_WARM_UP_WINDOWS));
+    expect(batcher.stats).toMatchObject({ skipped, warmUps: SILERO_WARM_UP_WINDOWS, windows: 50 - skipped + SILERO_WARM_UP_WINDOWS });
   });
 
   it("rejects only the pushes of a failed inference; later ones run from the state before it", async () => {

@@ -10,8 +10,11 @@
 // events, settled once their batch has run: after this poll phase (< 1 ms), or up to 5 ms
 // later from ~13 sessions up, where waiting gathers bigger batches (sileroBatch.ts). The
 // VADAnalyzer state machine is the same one as for the synchronous detectors: it is fed each
-// chunk once its probabilities are in, chunks in order. A chunk that completes no window while
-// nothing is queued is analysed at once (no Promise): 3 of 8 transport frames of 20 ms.
+// chunk once its probabilities are in, chunks in order. Windows too quiet to pass the volume
+// gate (min_volume) are not run at all: a volume meter here, ahead of the analyzer's own, tells
+// the batcher which ones may be speech. A chunk that queues no window while nothing is in
+// flight is analysed at once (no Promise): 3 of 8 transport frames of 20 ms, and every frame
+// of a quiet microphone.
 //
 // Silero's model is loaded in `setup()` (once per process; silero-model.ts caches it) and only
 // then: importing this file does not load onnxruntime, so energy-only servers never pay for it.
@@ -22,6 +25,7 @@ import type { VoiceDetector } from "../../../audio/vad/detector.ts";
 import { EnergyVad } from "../../../audio/vad/energy.ts";
 import type { VADParams } from "../../../audio/vad/params.ts";
 import type { SileroBatchStream } from "../../../audio/vad/sileroBatch.ts";
+import { VolumeMeter } from "../../../audio/vad/volume.ts";
 import { downmixToMono, pcmBytesToInt16 } from "../../../audio/pcm.ts";
 import { StreamResampler } from "../../../audio/resampler.ts";
 import type { AudioFormat, StreamVad } from "../vadProcessor.ts";
@@ -146,6 +150,8 @@ type Outcome = { readonly probabilities: number[] } | { readonly error: unknown 
 class BatchedSileroVadStream implements StreamVad {
   private readonly ready: ReadyProbabilities;
   private readonly analyzer: VADAnalyzer;
+  /** Runs ahead of the analyzer's meter (it sees chunks as they arrive) to find windows that cannot be speech. */
+  private readonly meter: VolumeMeter;
   /** Settles after the last chunk handed in has been applied: the next one waits for it. */
   private tail: Promise<unknown> | undefined;
   private inFlight = 0;
@@ -159,6 +165,7 @@ class BatchedSileroVadStream implements StreamVad {
   ) {
     this.ready = new ReadyProbabilities(stream);
     this.analyzer = new VADAnalyzer(this.ready, params);
+    this.meter = new VolumeMeter(stream.windowSamples);
   }
 
   get params(): VADParams {
@@ -167,8 +174,8 @@ class BatchedSileroVadStream implements StreamVad {
 
   analyze(pcm: Uint8Array): readonly VADEvent[] | Promise<readonly VADEvent[]> {
     const samples = this.input.samples(pcm);
-    const pending = this.stream.push(samples);
-    if (pending.windows === 0 && this.inFlight === 0) return this.apply(samples, []);
+    const pending = this.stream.push(samples, this.maySpeak(samples));
+    if (pending.queued === 0 && this.inFlight === 0) return this.apply(samples, new Array<number>(pending.windows).fill(0));
     const generation = this.generation;
     const windows = pending.windows;
     // Handled at once, so a failed batch is never an unhandled rejection while earlier chunks wait.
@@ -193,13 +200,25 @@ class BatchedSileroVadStream implements StreamVad {
   }
 
   setParams(params: Partial<VADParams>): void {
+    const gateWasOff = this.analyzer.params.min_volume === 0;
     this.analyzer.setParams(params);
+    // As the analyzer does: volume was not tracked while the gate was off.
+    if (gateWasOff && this.analyzer.params.min_volume > 0) this.meter.restart();
   }
 
   reset(): void {
     this.generation++;
     this.analyzer.reset();
     this.input.reset();
+    this.meter.reset();
+  }
+
+  /** Per window this chunk completes: may the volume gate let it count as speech? Undefined when the gate is off. */
+  private maySpeak(samples: Int16Array): boolean[] | undefined {
+    const minVolume = this.analyzer.params.min_volume;
+    if (minVolume > 0) return this.meter.push(samples).map((volume) => volume >= minVolume);
+    this.meter.skip(samples.length);
+    return undefined;
   }
 
   private apply(samples: Int16Array, probabilities: number[]): readonly VADEvent[] {

@@ -2,13 +2,15 @@
 // streams and answers with Promises; on real flite speech it must find the very events the
 // synchronous VADAnalyzer over SileroVad finds, whether the caller waits for each chunk (as
 // the vad processor does) or hands in many chunks before any result, and with other streams
-// sharing its batches. A chunk that completes no window while nothing is queued is answered
-// at once; reset() drops what was queued.
+// sharing its batches. Windows too quiet for the volume gate are not run at all, without
+// changing any event. A chunk that queues no window while nothing is in flight is answered at
+// once; reset() drops what was queued.
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { int16ToPcmBytes } from "../../../../lib/audio/pcm.ts";
 import { VADAnalyzer, type VADEvent } from "../../../../lib/audio/vad/analyzer.ts";
 import { createSileroVad } from "../../../../lib/audio/vad/silero.ts";
+import { sharedSileroBatcher } from "../../../../lib/audio/vad/sileroBatch.ts";
 import { vadAnalyzerFactory } from "../../../../lib/processors/voice/turn/vadFactory.ts";
 import type { StreamVad } from "../../../../lib/processors/voice/vadProcessor.ts";
 import { missingPrograms } from "../../../support/programs.ts";
@@ -24,15 +26,21 @@ function chunks(pcm: Int16Array, rate: number): Uint8Array[] {
   return out;
 }
 
-async function syncEvents(pcm: Int16Array, rate: number): Promise<VADEvent[]> {
-  const analyzer = new VADAnalyzer(await createSileroVad(rate));
+async function syncEvents(pcm: Int16Array, rate: number, params?: { min_volume: number }): Promise<VADEvent[]> {
+  const analyzer = new VADAnalyzer(await createSileroVad(rate), params);
   return chunks(pcm, rate).flatMap((chunk) => [...analyzer.analyze(new Int16Array(chunk.slice().buffer))]);
 }
 
-async function silero(rate: number): Promise<StreamVad> {
-  const factory = vadAnalyzerFactory({ type: "silero" });
+async function silero(rate: number, params?: { min_volume: number }): Promise<StreamVad> {
+  const factory = vadAnalyzerFactory({ type: "silero", ...(params ? { params } : {}) });
   await factory.setup();
   return factory.create({ sampleRate: rate, numChannels: 1 });
+}
+
+/** The process-wide batcher the factory uses, and its counters now. */
+async function batchCounts() {
+  const batcher = await sharedSileroBatcher();
+  return { batcher, before: batcher.stats };
 }
 
 describe.skipIf(skip)("batched Silero VAD from vadAnalyzerFactory", () => {
@@ -54,6 +62,7 @@ describe.skipIf(skip)("batched Silero VAD from vadAnalyzerFactory", () => {
   });
 
   it("finds the same events as the synchronous analyzer, one chunk at a time, sharing batches with another stream", async () => {
+    const { batcher, before } = await batchCounts();
     const vad = await silero(16000);
     const other = await silero(8000);
     const mine = chunks(speech, 16000);
@@ -70,8 +79,28 @@ describe.skipIf(skip)("batched Silero VAD from vadAnalyzerFactory", () => {
     }
     expect(events).toEqual(expected);
     expect(otherEvents).toEqual(await syncEvents(speech8k, 8000));
-    // 20 ms chunks, 32 ms windows: 5 of 8 chunks complete a window and wait for their batch.
+    // 20 ms chunks, 32 ms windows: 5 of 8 chunks complete a window, but only those the volume
+    // gate may let through wait for a batch; the silences around the sentences are not run.
+    const windows = Math.floor(speech.length / 512);
+    const skipped = batcher.stats.skipped - before.skipped;
+    expect(skipped).toBeGreaterThan(windows / 4);
+    expect(promises).toBeLessThan(windows);
+    expect(promises).toBeGreaterThan(windows / 3);
+  });
+
+  it("with the volume gate off (min_volume 0), runs every window and still finds the same events", async () => {
+    const vad = await silero(16000, { min_volume: 0 });
+    const { batcher, before } = await batchCounts();
+    let promises = 0;
+    const events: VADEvent[] = [];
+    for (const chunk of chunks(speech, 16000)) {
+      const result = vad.analyze(chunk);
+      if (!Array.isArray(result)) promises++;
+      events.push(...(await result));
+    }
+    expect(events).toEqual(await syncEvents(speech, 16000, { min_volume: 0 }));
     expect(promises).toBe(Math.floor(speech.length / 512));
+    expect(batcher.stats.skipped).toBe(before.skipped);
   });
 
   it("applies chunks in order when many are handed in before any result", async () => {
@@ -82,7 +111,7 @@ describe.skipIf(skip)("batched Silero VAD from vadAnalyzerFactory", () => {
   });
 
   it("answers at once when a chunk completes no window and nothing is queued", async () => {
-    const vad = await silero(16000);
+    const vad = await silero(16000, { min_volume: 0 });
     const first = vad.analyze(int16ToPcmBytes(speech.subarray(0, 320)));
     expect(first).toEqual([]);
     expect(Array.isArray(first)).toBe(true);
