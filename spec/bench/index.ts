@@ -38,8 +38,7 @@ async function main(): Promise<void> {
   console.log(
     `server ${pin ? "pinned to core 0" : "NOT pinned"}, generator + stand-in ${pin ? "on core 1" : "unpinned"} · wire ${opts.format} · ` +
       `stand-in STT ${opts.sttMs} / LLM first token ${opts.ttftMs} / TTS first audio ${opts.ttsMs} ms · turn_stop_secs ${opts.turnStopSecs} · ` +
-      `barge-in ${Math.round(opts.bargeInRatio * 100)} % of answers · window ${opts.windowSecs} s · ` +
-      `service clients ${opts.sharedServices ? "shared by all sessions" : "per session (as the server builds them)"}`,
+      `barge-in ${Math.round(opts.bargeInRatio * 100)} % of answers · window ${opts.windowSecs} s · session stage as serve() builds it`,
   );
 
   const missing = missingPrograms({ flite: "flite", sox: "sox" });
@@ -67,7 +66,6 @@ async function main(): Promise<void> {
     env: {
       BENCH_SERVER_OPTIONS: JSON.stringify({
         baseURL,
-        sharedServices: opts.sharedServices,
         ...(opts.serverProfDir ? { profileDir: opts.serverProfDir } : {}),
         config: { turn_stop_secs: opts.turnStopSecs, ws_session_timeout_secs: 0 },
       }),

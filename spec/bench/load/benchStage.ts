@@ -1,25 +1,19 @@
-// The session stage the bench server runs: the server's own voice stage (lib/server/voiceStage.ts,
-// the one serve() builds from a config with a provider), rebuilt here from the same parts so the
-// bench probes can sit inside it:
+// The session stage the bench server runs: the server's own voice stage, exactly as serve()
+// builds it from a voice config (lib/server/voiceStage.ts prepareVoice: Silero turn taking that
+// keeps the microphone to itself → STT → user context → LLM → TTS → assistant context, service
+// clients resolved from the config), with the bench probes around it:
 //
-//   inputProbe → voicePipeline[ turnTaking (Silero VAD, user turns, turn audio) → decisionProbe,
-//                               STT → user context → LLM → TTS → assistant context ] → tailProbe
+//   inputProbe → [ the server's voice stage ] → decisionProbe → tailProbe
 //
-// Services are resolved by prepareVoice() from the config (provider, models, base URLs pointing
-// at the stand-in, key) and, as in the server, each session gets its own clients. With
-// `sharedServices` one set of clients serves every session instead (to measure what that saves).
+// The decision probe sits after the whole stage, not inside it: the end-of-turn and barge-in
+// decisions are system frames, which every processor passes on in the same synchronous call
+// that made them, so the probe still stamps the moment of the decision.
 
 import type { VoxrayConfig } from "../../../lib/config/schema.ts";
 import type { ProcessorContext } from "../../../lib/pipeline/context.ts";
-import { pipeline } from "../../../lib/pipeline/pipeline.ts";
 import type { Processor } from "../../../lib/pipeline/processor.ts";
 import type { SessionStage } from "../../../lib/server/sessionPipeline.ts";
-import { prepareVoice, type VoiceServices } from "../../../lib/server/voiceStage.ts";
-import { turnOptionsFromConfig } from "../../../lib/processors/voice/turn/turnConfig.ts";
-import { turnTaking } from "../../../lib/processors/voice/turn/turnTaking.ts";
-import { voicePipeline } from "../../../lib/processors/voice/voicePipeline.ts";
-import { createLLMService, createSTTService, createTTSService } from "../../../lib/services/providers.ts";
-import type { LLMService, STTService, TTSService } from "../../../lib/services/types.ts";
+import { prepareVoice } from "../../../lib/server/voiceStage.ts";
 import { decisionProbe, inputProbe, tailProbe } from "./probes.ts";
 
 export const BENCH_API_KEY = "sk-bench";
@@ -38,34 +32,13 @@ export function standInVoiceConfig(baseURL: string): Record<string, unknown> {
   };
 }
 
-interface Services {
-  readonly stt: STTService;
-  readonly llm: LLMService;
-  readonly tts: TTSService;
-}
-
-function clients(specs: VoiceServices): Services {
-  return { stt: createSTTService(specs.stt), llm: createLLMService(specs.llm), tts: createTTSService(specs.tts) };
-}
-
-export function benchStage(config: VoxrayConfig, options: { readonly sharedServices?: boolean } = {}): SessionStage {
-  const specs = prepareVoice(config, {}).services;
-  if (!specs) throw new Error("the bench stage needs a voice config (see standInVoiceConfig)");
-  const shared = options.sharedServices ? clients(specs) : undefined;
-  return (ctx: ProcessorContext, sessionConfig: VoxrayConfig): readonly Processor[] => {
-    const { stt, llm, tts } = shared ?? clients(specs);
-    const turns = pipeline("bench_turn_taking", [turnTaking(ctx, turnOptionsFromConfig(sessionConfig)), decisionProbe(ctx)]);
-    return [
-      inputProbe(),
-      voicePipeline(ctx, {
-        stt,
-        llm,
-        tts,
-        systemPrompt: config.system_prompt,
-        turnTaking: turns,
-        ...(config.stt_language ? { language: config.stt_language } : {}),
-      }),
-      tailProbe(ctx),
-    ];
-  };
+export function benchStage(config: VoxrayConfig): SessionStage {
+  const voice = prepareVoice(config, {});
+  if (voice.mode !== "voice") throw new Error("the bench stage needs a voice config (see standInVoiceConfig)");
+  return (ctx: ProcessorContext, sessionConfig: VoxrayConfig): readonly Processor[] => [
+    inputProbe(),
+    ...voice.stages.flatMap((stage) => stage(ctx, sessionConfig)),
+    decisionProbe(ctx),
+    tailProbe(ctx),
+  ];
 }

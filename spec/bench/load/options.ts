@@ -12,7 +12,6 @@
 //   --idle-sessions 300       sessions opened (no audio) to measure memory per idle session
 //   --stt-ms 100 --ttft-ms 150 --tts-ms 80 --inter-token-ms 20 --tts-chunk-ms 20   stand-in latencies
 //   --turn-stop-secs 0.2      silence that ends a user turn (server config turn_stop_secs)
-//   --shared-services         one set of service clients for all sessions (the server builds one per session)
 //   --no-pin                  do not pin the server to core 0 and the generator to core 1
 //   --json FILE               also write every figure as JSON
 //   --server-prof DIR         write a CPU profile of the server over each measurement window to DIR
@@ -36,7 +35,6 @@ export interface BenchOptions {
   readonly interTokenMs: number;
   readonly ttsChunkMs: number;
   readonly turnStopSecs: number;
-  readonly sharedServices: boolean;
   readonly pin: boolean;
   readonly json: string | undefined;
   readonly serverProfDir: string | undefined;
@@ -65,7 +63,6 @@ export function benchOptions(argv: readonly string[] = process.argv.slice(2), en
       "inter-token-ms": { type: "string" },
       "tts-chunk-ms": { type: "string" },
       "turn-stop-secs": { type: "string" },
-      "shared-services": { type: "boolean" },
       "no-pin": { type: "boolean" },
       json: { type: "string" },
       "server-prof": { type: "string" },
@@ -106,7 +103,6 @@ export function benchOptions(argv: readonly string[] = process.argv.slice(2), en
     interTokenMs: num("inter-token-ms", "BENCH_INTER_TOKEN_MS", 20),
     ttsChunkMs: num("tts-chunk-ms", "BENCH_TTS_CHUNK_MS", 20),
     turnStopSecs: num("turn-stop-secs", "BENCH_TURN_STOP_SECS", 0.2),
-    sharedServices: values["shared-services"] === true || env["BENCH_SHARED_SERVICES"] === "1",
     pin: values["no-pin"] !== true && env["BENCH_NO_PIN"] !== "1",
     json: pick("json", "BENCH_JSON"),
     serverProfDir: pick("server-prof", "BENCH_SERVER_PROF"),

@@ -2,9 +2,10 @@
 //
 //   inputProbe     first session stage: the age of every inbound audio frame that carries the
 //                  client's send time in `pts` (protobuf clients of the bench stamp it).
-//   decisionProbe  right after turn taking: stamps the end-of-turn (UserStoppedSpeakingFrame)
+//   decisionProbe  after the voice stage: stamps the end-of-turn (UserStoppedSpeakingFrame)
 //                  and barge-in (InterruptionFrame) decisions in the same synchronous call that
-//                  made them, and tells the client in-band.
+//                  made them (system frames pass every processor at once), and tells the client
+//                  in-band.
 //   tailProbe      last session stage: stamps BotStartedSpeakingFrame as it enters the pipeline
 //                  from the transport (the pacer emits it right after handing the first audio
 //                  chunk of a run to the socket) and the InterruptionFrame as it reaches the sink.

@@ -3,7 +3,7 @@
 //
 //   node --expose-gc --import tsx spec/bench/load/serverChild.ts      (spawned by index.ts)
 //
-// Options come as JSON in BENCH_SERVER_OPTIONS: { baseURL, config, sharedServices, profileDir }.
+// Options come as JSON in BENCH_SERVER_OPTIONS: { baseURL, config, profileDir }.
 // Over IPC it answers: window-start / window-end (CPU of the whole process from
 // process.cpuUsage, event-loop delay from monitorEventLoopDelay at 1 ms resolution, inbound
 // frame age from the input probe, GC pauses, run-queue wait), memory (after global.gc), stop.
@@ -22,7 +22,6 @@ import { summarize, type Summary } from "./stats.ts";
 interface ChildOptions {
   readonly baseURL: string;
   readonly config: Record<string, unknown>;
-  readonly sharedServices?: boolean;
   /** Write a CPU profile of each measurement window here. */
   readonly profileDir?: string;
 }
@@ -46,7 +45,7 @@ const server = await serve(config, {
   handleSignals: false,
   print: () => {},
   shutdownTimeoutMs: 2_000,
-  stages: [benchStage(config, { sharedServices: options.sharedServices === true })],
+  stages: [benchStage(config)],
 });
 
 const ELD_RESOLUTION_MS = 1;
