@@ -38,7 +38,8 @@ async function main(): Promise<void> {
   console.log(
     `server ${pin ? "pinned to core 0" : "NOT pinned"}, generator + stand-in ${pin ? "on core 1" : "unpinned"} · wire ${opts.format} · ` +
       `stand-in STT ${opts.sttMs} / LLM first token ${opts.ttftMs} / TTS first audio ${opts.ttsMs} ms · turn_stop_secs ${opts.turnStopSecs} · ` +
-      `barge-in ${Math.round(opts.bargeInRatio * 100)} % of answers · window ${opts.windowSecs} s · session stage as serve() builds it`,
+      `barge-in ${Math.round(opts.bargeInRatio * 100)} % of answers · window ${opts.windowSecs} s · session stage as serve() builds it` +
+      (opts.serverNodeFlags.length > 0 ? ` · server node flags ${opts.serverNodeFlags.join(" ")}` : ""),
   );
 
   const missing = missingPrograms({ flite: "flite", sox: "sox" });
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
   const server = spawnChild<ServerReply>({
     module: "./serverChild.ts",
     exposeGc: true,
+    nodeFlags: opts.serverNodeFlags,
     env: {
       BENCH_SERVER_OPTIONS: JSON.stringify({
         baseURL,
@@ -136,7 +138,11 @@ async function main(): Promise<void> {
   for (const r of rows) {
     console.log(
       `${r.level} sessions: ELD max ${fmt(r.eld.max, 1)} ms (prom p99 ${fmt(r.eldPromP99, 1)} ms) · GC ${r.gcPause.count} pauses, ` +
-        `max ${fmt(r.gcPause.max, 1)} ms, ${fmt((r.gcTotalMs / (opts.windowSecs * 1000)) * 100, 1)} % of the window · frame age p50/p99/max ` +
+        `max ${fmt(r.gcPause.max, 1)} ms, ${fmt((r.gcTotalMs / (opts.windowSecs * 1000)) * 100, 1)} % of the window (` +
+        Object.entries(r.gcKinds)
+          .map(([kind, k]) => `${kind} ${k.count}, max ${fmt(k.maxMs, 1)} ms`)
+          .join("; ") +
+        `) · frame age p50/p99/max ` +
         `${fmt(r.frameAge.p50, 2)}/${fmt(r.frameAge.p99, 2)}/${fmt(r.frameAge.max, 1)} ms · server-side barge-in ` +
         `(decision → transport) p50/p99 ${fmt(r.cutoffServer.p50, 2)}/${fmt(r.cutoffServer.p99, 2)} ms · missed turns ${r.missedTurns} · ` +
         `generator CPU ${fmt(r.generatorCpuPct, 0)} %, send lateness p50/p99 ${fmt(r.generatorLate.p50, 1)}/${fmt(r.generatorLate.p99, 1)} ms · ` +

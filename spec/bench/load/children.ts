@@ -22,6 +22,8 @@ export interface SpawnOptions {
   /** Core to pin to (taskset -c), when pinning is on and taskset exists. */
   readonly core?: number;
   readonly exposeGc?: boolean;
+  /** More node flags (e.g. V8 heap settings to compare). */
+  readonly nodeFlags?: readonly string[];
 }
 
 /** Whether processes can be pinned to cores here (Linux with taskset and ≥ 2 CPUs). */
@@ -36,7 +38,7 @@ export function pinSelf(core: number): void {
 
 export function spawnChild<Reply extends { readonly type: string }>(options: SpawnOptions): Child<Reply> {
   const script = fileURLToPath(new URL(options.module, import.meta.url));
-  const nodeArgs = [...(options.exposeGc ? ["--expose-gc"] : []), "--import", "tsx", script];
+  const nodeArgs = [...(options.exposeGc ? ["--expose-gc"] : []), ...(options.nodeFlags ?? []), "--import", "tsx", script];
   const [command, args] =
     options.core !== undefined ? ["taskset", ["-c", String(options.core), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   const child = spawn(command as string, args as string[], {

@@ -58,6 +58,7 @@ export async function measureLevel(rig: Rig, level: number, base: MemoryReport):
     frameAge: report.frameAge,
     gcPause: report.gcPause,
     gcTotalMs: report.gcTotalMs,
+    gcKinds: report.gcKinds,
     turnWire: summarize(collector.turnWire),
     turnServer: summarize(collector.turnServer),
     cutoffWire: summarize(collector.cutoffWire),

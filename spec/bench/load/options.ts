@@ -15,6 +15,7 @@
 //   --no-pin                  do not pin the server to core 0 and the generator to core 1
 //   --json FILE               also write every figure as JSON
 //   --server-prof DIR         write a CPU profile of the server over each measurement window to DIR
+//   --server-node-flags "…"   extra node flags for the server (e.g. "--max-semi-space-size=32")
 
 import { parseArgs } from "node:util";
 import type { WireFormat } from "./wire.ts";
@@ -38,6 +39,7 @@ export interface BenchOptions {
   readonly pin: boolean;
   readonly json: string | undefined;
   readonly serverProfDir: string | undefined;
+  readonly serverNodeFlags: readonly string[];
 }
 
 const DEFAULT_LEVELS = [1, 50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000];
@@ -66,6 +68,7 @@ export function benchOptions(argv: readonly string[] = process.argv.slice(2), en
       "no-pin": { type: "boolean" },
       json: { type: "string" },
       "server-prof": { type: "string" },
+      "server-node-flags": { type: "string" },
     },
     strict: true,
   });
@@ -106,5 +109,6 @@ export function benchOptions(argv: readonly string[] = process.argv.slice(2), en
     pin: values["no-pin"] !== true && env["BENCH_NO_PIN"] !== "1",
     json: pick("json", "BENCH_JSON"),
     serverProfDir: pick("server-prof", "BENCH_SERVER_PROF"),
+    serverNodeFlags: (pick("server-node-flags", "BENCH_SERVER_NODE_FLAGS") ?? "").split(/\s+/).filter(Boolean),
   };
 }

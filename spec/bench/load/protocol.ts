@@ -7,6 +7,12 @@
 
 import type { Summary } from "./stats.ts";
 
+export interface GcKindReport {
+  count: number;
+  maxMs: number;
+  totalMs: number;
+}
+
 export const BENCH_LABEL = "voxray-bench";
 
 /** Server-side events of one session, stamped where the decision is made. */
@@ -52,6 +58,8 @@ export interface WindowReport {
   /** Garbage-collection pauses in the window (PerformanceObserver "gc"), ms. */
   readonly gcPause: Summary;
   readonly gcTotalMs: number;
+  /** Pauses by collector: scavenge, mark-compact, incremental, weak callbacks. */
+  readonly gcKinds: Readonly<Record<string, GcKindReport>>;
   readonly sessions: number;
 }
 

@@ -11,12 +11,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
 import { join } from "node:path";
-import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram, type RecordableHistogram } from "node:perf_hooks";
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram, type RecordableHistogram } from "node:perf_hooks";
 import { parseConfig } from "../../../lib/config/load.ts";
 import { serve } from "../../../lib/server/serve.ts";
 import { benchStage, standInVoiceConfig } from "./benchStage.ts";
 import { frameAgeUs } from "./probes.ts";
-import type { MemoryReport, ServerCommand, ServerReply, WindowReport } from "./protocol.ts";
+import type { GcKindReport, MemoryReport, ServerCommand, ServerReply, WindowReport } from "./protocol.ts";
 import { summarize, type Summary } from "./stats.ts";
 
 interface ChildOptions {
@@ -55,8 +55,22 @@ eld.enable();
 // GC pauses, to tell an event-loop stall caused by the collector from one caused by other
 // processes taking the core (see runQueueWaitNs).
 let gcPauses: number[] = [];
+let gcKinds: Record<string, GcKindReport> = {};
+const GC_KIND_NAMES: Record<number, string> = {
+  [perfConstants.NODE_PERFORMANCE_GC_MINOR]: "scavenge",
+  [perfConstants.NODE_PERFORMANCE_GC_MAJOR]: "mark-compact",
+  [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental",
+  [perfConstants.NODE_PERFORMANCE_GC_WEAKCB]: "weak callbacks",
+};
 new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) gcPauses.push(entry.duration);
+  for (const entry of list.getEntries()) {
+    gcPauses.push(entry.duration);
+    const kind = GC_KIND_NAMES[(entry.detail as { kind?: number } | undefined)?.kind ?? -1] ?? "other";
+    const k = (gcKinds[kind] ??= { count: 0, maxMs: 0, totalMs: 0 });
+    k.count++;
+    k.totalMs += entry.duration;
+    k.maxMs = Math.max(k.maxMs, entry.duration);
+  }
 }).observe({ entryTypes: ["gc"] });
 
 /** Percentiles in ms, less `offsetMs`, never below 0. */
@@ -104,6 +118,7 @@ async function stopProfile(sessions: number): Promise<void> {
 function startWindow(): void {
   windowNo++;
   gcPauses = [];
+  gcKinds = {};
   eld.reset();
   frameAgeUs.reset();
   windowStart = { wall: performance.now(), cpu: process.cpuUsage(), waitNs: runQueueWaitNs() };
@@ -121,6 +136,7 @@ function endWindow(): WindowReport {
     frameAge: histogramSummary(frameAgeUs, 1e-3),
     gcPause: summarize(gcPauses),
     gcTotalMs: gcPauses.reduce((a, b) => a + b, 0),
+    gcKinds,
     sessions: server.sessions.size,
   };
 }

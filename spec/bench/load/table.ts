@@ -1,5 +1,6 @@
 // The one table `npm run bench` prints: a row per concurrency level.
 
+import type { GcKindReport } from "./protocol.ts";
 import type { Summary } from "./stats.ts";
 import { fmt, kib } from "./stats.ts";
 
@@ -16,6 +17,7 @@ export interface LevelRow {
   readonly frameAge: Summary;
   readonly gcPause: Summary;
   readonly gcTotalMs: number;
+  readonly gcKinds: Readonly<Record<string, GcKindReport>>;
   readonly turnWire: Summary;
   readonly turnServer: Summary;
   readonly cutoffWire: Summary;
