@@ -65,7 +65,7 @@ const GC_KIND_NAMES: Record<number, string> = {
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
     gcPauses.push(entry.duration);
-    const kind = GC_KIND_NAMES[(entry.detail as { kind?: number } | undefined)?.kind ?? -1] ?? "other";
+    const kind = GC_KIND_NAMES[(entry as { detail?: { kind?: number } }).detail?.kind ?? -1] ?? "other";
     const k = (gcKinds[kind] ??= { count: 0, maxMs: 0, totalMs: 0 });
     k.count++;
     k.totalMs += entry.duration;
