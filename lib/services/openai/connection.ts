@@ -1,10 +1,11 @@
-// Options shared by every OpenAI-wire service, and the one place that builds the `openai` client
-// from them. The client is told everything explicitly so that OPENAI_* variables in the process
-// environment never leak into requests sent to other providers (e.g. an OpenAI-Organization
-// header on a Groq call).
+// Options shared by every OpenAI-wire service, and what a service derives from them once, at
+// construction: where its requests go (URL parts and connection pool), the headers every request
+// carries, and its time limits. Nothing is read from the process environment, so OPENAI_*
+// variables never leak into requests sent to other providers.
 
-import OpenAI from "openai";
-import { createNodeFetch, type Fetch } from "./node-fetch.ts";
+import type { Agent, RequestOptions } from "node:http";
+import type { ServiceRole } from "../service-error.ts";
+import { agentFor, type CertificateAuthority } from "./agents.ts";
 
 export interface OpenAIConnectionOptions {
   /** Provider key, used as the service name and in error messages. Default "openai". */
@@ -15,82 +16,85 @@ export interface OpenAIConnectionOptions {
   readonly apiKey?: string;
   /** Longest wait for the response headers. Default 30 000 ms. */
   readonly timeoutMs?: number;
-  /** Longest gap between two pieces of a streamed body. Default 30 000 ms; 0 disables. */
+  /** Longest gap between two pieces of a response body. Default 30 000 ms; 0 disables. */
   readonly idleTimeoutMs?: number;
   /**
-   * Retries inside the client. Default 0: in a live voice turn a silent retry doubles the wait,
-   * so the caller decides, using `ServiceError.retryable`.
+   * Retries of a request that failed before its answer began (connection failure, no headers
+   * within timeoutMs, 408/409/429/5xx). Default 0: in a live voice turn a silent retry doubles
+   * the wait, so the caller decides, using `ServiceError.retryable`.
    */
   readonly maxRetries?: number;
-  /** Extra request headers (e.g. OpenRouter's HTTP-Referer). */
+  /** Extra request headers (e.g. OpenRouter's HTTP-Referer). They win over the defaults. */
   readonly headers?: Readonly<Record<string, string>>;
-  /**
-   * The transport. Default: the process's node:http fetch (`sharedNodeFetch`), about a tenth of
-   * the platform fetch's CPU per request; `globalThis.fetch` or a `createNodeFetch({ ca })` for a
-   * private CA can be passed instead.
-   */
-  readonly fetch?: Fetch;
+  /** PEM certificates trusted for HTTPS besides the system's (a self-hosted server's private CA). */
+  readonly ca?: CertificateAuthority;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** 30 s without a byte means the turn is lost anyway; slow reasoning models still start within it. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 
+/** Some gateways and firewalls refuse requests that carry no User-Agent at all. */
+const USER_AGENT = "voxray";
+
 export function providerName(options: OpenAIConnectionOptions): string {
   return options.provider ?? "openai";
 }
 
-/** One keep-alive pool for every client of the process, so roles on the same host share warm connections. */
-export const sharedNodeFetch = createNodeFetch();
-
-/**
- * Clients are stateless HTTP clients, so one per distinct connection serves every session of
- * the process: building one per session cost ~16 KiB of heap each, for nothing. A server has a
- * handful of distinct connections (one per configured role), so the cache stays tiny; it is
- * bounded anyway.
- */
-const clients = new Map<string, OpenAI>();
-const MAX_CLIENTS = 64;
-/** Fetch functions cannot be serialized into the cache key; each gets a number. */
-const fetchIds = new WeakMap<Fetch, number>();
-let nextFetchId = 0;
-
-function fetchId(fetch: Fetch): number {
-  let id = fetchIds.get(fetch);
-  if (id === undefined) fetchIds.set(fetch, (id = nextFetchId++));
-  return id;
+/** One endpoint of one service (e.g. groq's /chat/completions), resolved once. */
+export interface OpenAIEndpoint {
+  readonly provider: string;
+  readonly role: ServiceRole;
+  readonly secure: boolean;
+  /** node:http request options: hostname, port, path, method and the pool. */
+  readonly request: Readonly<RequestOptions> & { readonly agent: Agent };
+  /** The agent's key for this origin's pooled sockets. */
+  readonly poolName: string;
+  /** User-Agent, Authorization and the configured headers, names in lower case. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  /** 0 when disabled. */
+  readonly idleTimeoutMs: number;
+  readonly maxRetries: number;
+  /** Set when the base URL cannot be used: every request fails with this detail. */
+  readonly invalid?: string;
 }
 
-export function createOpenAIClient(options: OpenAIConnectionOptions): OpenAI {
-  const key = JSON.stringify([
-    fetchId(options.fetch ?? sharedNodeFetch),
-    options.baseURL,
-    options.apiKey ?? "",
-    options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    options.maxRetries ?? 0,
-    options.headers ?? {},
-  ]);
-  let client = clients.get(key);
-  if (!client) {
-    if (clients.size >= MAX_CLIENTS) clients.delete(clients.keys().next().value!);
-    client = buildClient(options);
-    clients.set(key, client);
+/** `path` starts with "/" and is appended to the base URL's path (its query string is kept). */
+export function openAIEndpoint(options: OpenAIConnectionOptions, role: ServiceRole, path: string): OpenAIEndpoint {
+  let url: URL | undefined;
+  try {
+    url = new URL(options.baseURL);
+  } catch {
+    url = undefined;
   }
-  return client;
-}
+  const usable = url !== undefined && (url.protocol === "http:" || url.protocol === "https:");
+  const secure = url?.protocol === "https:";
+  const hostname = usable ? url!.hostname.replace(/^\[(.*)\]$/, "$1") : "localhost";
+  const port = usable ? Number(url!.port || (secure ? 443 : 80)) : 80;
+  const agent = agentFor(secure, options.ca);
 
-function buildClient(options: OpenAIConnectionOptions): OpenAI {
-  const keyless = !options.apiKey;
-  return new OpenAI({
-    // The client refuses to start without a key; a keyless provider gets a placeholder whose
-    // header is then removed (a null header value deletes it).
-    apiKey: keyless ? "keyless" : options.apiKey,
-    baseURL: options.baseURL,
-    organization: null,
-    project: null,
-    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    maxRetries: options.maxRetries ?? 0,
-    defaultHeaders: keyless ? { ...options.headers, Authorization: null } : { ...options.headers },
-    fetch: options.fetch ?? sharedNodeFetch,
-  });
+  const headers: Record<string, string> = { "user-agent": USER_AGENT };
+  if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+  // Lower-cased, so a configured "Authorization" replaces the default instead of joining it.
+  for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
+
+  return {
+    provider: providerName(options),
+    role,
+    secure,
+    request: {
+      hostname,
+      port,
+      path: usable ? `${url!.pathname.replace(/\/+$/, "")}${path}${url!.search}` : path,
+      method: "POST",
+      agent,
+    },
+    poolName: agent.getName({ host: hostname, port }),
+    headers,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    maxRetries: Math.max(0, Math.floor(options.maxRetries ?? 0)),
+    ...(usable ? {} : { invalid: `invalid base URL ${JSON.stringify(options.baseURL)} (expected http:// or https://)` }),
+  };
 }

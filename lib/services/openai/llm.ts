@@ -2,23 +2,14 @@
 // provider. One call is one completion round: text deltas as they arrive, then the assembled
 // tool calls, the token usage and the finish reason.
 
-import { APIError } from "openai";
-import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import type { ChatMessage, ToolCall } from "../../frames/fields.ts";
-import { abortableRequest, idleWatchdog } from "../abortable.ts";
 import { ServiceError } from "../service-error.ts";
 import type { LLMEvent, LLMRequest, LLMService } from "../types.ts";
-import {
-  DEFAULT_IDLE_TIMEOUT_MS,
-  DEFAULT_TIMEOUT_MS,
-  createOpenAIClient,
-  providerName,
-  type OpenAIConnectionOptions,
-} from "./connection.ts";
-import { openAIErrorMapper } from "./errors.ts";
-import { bodyChunks } from "./node-response.ts";
-import { sseDecoder, type SSEEvent } from "./sse.ts";
-import { toolCallAssembler, type ToolCallAssembler } from "./tool-call-assembler.ts";
+import { openAIEndpoint, type OpenAIConnectionOptions } from "./connection.ts";
+import { streamError, type ErrorSource } from "./errors.ts";
+import { wireRequest, type BodyReader } from "./http.ts";
+import { sseDecoder } from "./sse.ts";
+import { toolCallAssembler, type ToolCallAssembler, type ToolCallDelta } from "./tool-call-assembler.ts";
 
 export interface OpenAILLMOptions extends OpenAIConnectionOptions {
   readonly model: string;
@@ -28,60 +19,34 @@ export interface OpenAILLMOptions extends OpenAIConnectionOptions {
   readonly extraParams?: Readonly<Record<string, unknown>>;
 }
 
-export function openAILLMService(options: OpenAILLMOptions): LLMService {
-  const provider = providerName(options);
-  const client = createOpenAIClient(options);
-  const toServiceError = openAIErrorMapper(provider, "llm", options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-
-  function stream(request: LLMRequest) {
-    return abortableRequest<LLMEvent>(async ({ signal, emit, fail }) => {
-      // The client builds and sends the request and turns an error status into its APIError;
-      // the body is read here (sse.ts), not through the client's stream parser.
-      const response = await client.chat.completions.create(requestBody(options, request), { signal }).asResponse();
-      if (!response.body) throw new ServiceError({ provider, role: "llm", detail: "response has no body", retryable: false });
-      const idle = idleWatchdog(idleMs, () =>
-        fail(new ServiceError({ provider, role: "llm", detail: `stream stalled: no data for ${idleMs} ms`, retryable: true })),
-      );
-      const sse = sseDecoder();
-      const toolCalls = toolCallAssembler();
-      let finishReason: string | null = null;
-      let usage: ChatCompletionChunk["usage"] = null;
-      let done = false;
-      try {
-        for await (const bytes of bodyChunks(response.body)) {
-          idle.kick();
-          for (const message of done ? [] : sse.push(bytes)) {
-            if (message.data.startsWith("[DONE]")) {
-              done = true;
-              break;
-            }
-            const chunk = streamedChunk(provider, message, response.headers);
-            // Usage arrives alone in the last chunk (no choices) when include_usage is set.
-            if (chunk.usage) usage = chunk.usage;
-            const choice = chunk.choices?.find((c) => c.index === 0) ?? chunk.choices?.[0];
-            if (!choice) continue;
-            if (choice.delta?.content) emit({ type: "text", text: choice.delta.content });
-            if (choice.delta?.tool_calls) toolCalls.add(choice.delta.tool_calls);
-            if (choice.finish_reason) finishReason = choice.finish_reason;
-          }
-        }
-      } finally {
-        idle.stop();
-      }
-      if (signal.aborted) return;
-      if (toolCalls.size > 0) emit({ type: "tool_calls", calls: assembledCalls(provider, toolCalls) });
-      if (usage) emit({ type: "usage", prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens });
-      emit({ type: "done", finish_reason: finishReason });
-    }, toServiceError);
-  }
-
-  return { name: provider, model: options.model, stream };
+/** The parts of a `chat.completion.chunk` read here. */
+interface WireChunk {
+  readonly choices?: readonly {
+    readonly index?: number;
+    readonly delta?: { readonly content?: string | null; readonly tool_calls?: readonly ToolCallDelta[] | null } | null;
+    readonly finish_reason?: string | null;
+  }[];
+  readonly usage?: { readonly prompt_tokens: number; readonly completion_tokens: number } | null;
+  readonly error?: unknown;
 }
 
-function requestBody(options: OpenAILLMOptions, request: LLMRequest): ChatCompletionCreateParamsStreaming {
+export function openAILLMService(options: OpenAILLMOptions): LLMService {
+  const endpoint = openAIEndpoint(options, "llm", "/chat/completions");
+
+  function stream(request: LLMRequest) {
+    return wireRequest<LLMEvent>(endpoint, {
+      body: () => ({ bytes: Buffer.from(JSON.stringify(requestBody(options, request)), "utf8"), contentType: "application/json" }),
+      reader: () => completionReader(endpoint),
+    });
+  }
+
+  return { name: endpoint.provider, model: options.model, stream };
+}
+
+function requestBody(options: OpenAILLMOptions, request: LLMRequest): Record<string, unknown> {
   const tools = request.tools && request.tools.length > 0 ? request.tools : undefined;
-  const body = {
+  // ChatMessage and ToolSchema are the OpenAI wire shapes already.
+  return {
     ...options.extraParams,
     model: options.model,
     messages: request.messages.map(toWireMessage),
@@ -89,8 +54,6 @@ function requestBody(options: OpenAILLMOptions, request: LLMRequest): ChatComple
     ...(options.includeUsage === false ? {} : { stream_options: { include_usage: true } }),
     ...(tools ? { tools, ...(request.tool_choice ? { tool_choice: request.tool_choice } : {}) } : {}),
   };
-  // ChatMessage and ToolSchema are the OpenAI wire shapes already (read-only variants).
-  return body as unknown as ChatCompletionCreateParamsStreaming;
 }
 
 /** Drops absent fields so that no `"name": undefined` style keys reach strict servers. */
@@ -102,23 +65,57 @@ function toWireMessage(message: ChatMessage): Record<string, unknown> {
   return wire;
 }
 
-/** One `chat.completion.chunk`; an error the provider sends inside the stream becomes the client's APIError. */
-function streamedChunk(provider: string, message: SSEEvent, headers: Headers): ChatCompletionChunk {
-  let parsed: ChatCompletionChunk & { error?: object };
-  try {
-    parsed = JSON.parse(message.data) as typeof parsed;
-  } catch (error) {
-    const shown = message.data.length > 80 ? `${message.data.slice(0, 80)}…` : message.data;
-    throw new ServiceError({ provider, role: "llm", detail: `stream event is not JSON: ${shown}`, retryable: false, cause: error });
-  }
-  if (parsed.error || message.event === "error") throw new APIError(undefined, parsed.error ?? parsed, undefined, headers);
-  return parsed;
+/** Text as each event arrives; tool calls, usage and the finish reason once the body ends. */
+function completionReader(source: ErrorSource): BodyReader<LLMEvent> {
+  const sse = sseDecoder();
+  const toolCalls = toolCallAssembler();
+  let finishReason: string | null = null;
+  let usage: WireChunk["usage"] = null;
+  let done = false;
+  return {
+    data(bytes, out) {
+      if (done) return;
+      for (const message of sse.push(bytes)) {
+        if (message.data.startsWith("[DONE]")) {
+          done = true;
+          return;
+        }
+        if (message.event === "error") throw streamError(source, message.data);
+        const chunk = parseChunk(source, message.data);
+        if (chunk.error) throw streamError(source, message.data);
+        // Usage arrives alone in the last chunk (no choices) when include_usage is set.
+        if (chunk.usage) usage = chunk.usage;
+        const choice = chunk.choices?.find((c) => c.index === 0) ?? chunk.choices?.[0];
+        if (!choice) continue;
+        if (choice.delta?.content) out.next({ type: "text", text: choice.delta.content });
+        if (choice.delta?.tool_calls) toolCalls.add(choice.delta.tool_calls);
+        if (choice.finish_reason) finishReason = choice.finish_reason;
+        // Unsubscribed from inside `next` (an interruption): the rest of this read is not wanted.
+        if (out.closed) return;
+      }
+    },
+    end(out) {
+      if (toolCalls.size > 0) out.next({ type: "tool_calls", calls: assembledCalls(source, toolCalls) });
+      if (usage) out.next({ type: "usage", prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens });
+      out.next({ type: "done", finish_reason: finishReason });
+    },
+  };
 }
 
-function assembledCalls(provider: string, calls: ToolCallAssembler): ToolCall[] {
+function parseChunk(source: ErrorSource, data: string): WireChunk {
+  try {
+    const parsed = JSON.parse(data) as unknown;
+    return typeof parsed === "object" && parsed !== null ? (parsed as WireChunk) : {};
+  } catch (error) {
+    const shown = data.length > 80 ? `${data.slice(0, 80)}…` : data;
+    throw new ServiceError({ provider: source.provider, role: source.role, detail: `stream event is not JSON: ${shown}`, retryable: false, cause: error });
+  }
+}
+
+function assembledCalls(source: ErrorSource, calls: ToolCallAssembler): ToolCall[] {
   try {
     return calls.finish();
   } catch (error) {
-    throw new ServiceError({ provider, role: "llm", detail: (error as Error).message, retryable: false, cause: error });
+    throw new ServiceError({ provider: source.provider, role: source.role, detail: (error as Error).message, retryable: false, cause: error });
   }
 }

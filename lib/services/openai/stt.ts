@@ -2,14 +2,12 @@
 // self-hosted Whisper servers. One request per utterance; the PCM is always wrapped as a WAV
 // file, because headerless PCM sent as ".mp3" or ".wav" is unreadable to these endpoints.
 
-import { toFile } from "openai";
 import { EMPTY, throwError } from "rxjs";
-import { encodeWav } from "../../audio/wav.ts";
-import { abortableRequest } from "../abortable.ts";
 import { ServiceError } from "../service-error.ts";
 import type { STTAudio, STTEvent, STTService } from "../types.ts";
-import { DEFAULT_TIMEOUT_MS, createOpenAIClient, providerName, type OpenAIConnectionOptions } from "./connection.ts";
-import { openAIErrorMapper } from "./errors.ts";
+import { openAIEndpoint, type OpenAIConnectionOptions } from "./connection.ts";
+import { wireRequest, type BodyReader } from "./http.ts";
+import { multipartUpload } from "./multipart.ts";
 
 export interface OpenAISTTOptions extends OpenAIConnectionOptions {
   readonly model: string;
@@ -25,9 +23,8 @@ export interface OpenAISTTOptions extends OpenAIConnectionOptions {
 }
 
 export function openAISTTService(options: OpenAISTTOptions): STTService {
-  const provider = providerName(options);
-  const client = createOpenAIClient(options);
-  const toServiceError = openAIErrorMapper(provider, "stt", options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const endpoint = openAIEndpoint(options, "stt", "/audio/transcriptions");
+  const { provider } = endpoint;
   const responseFormat = options.responseFormat ?? "json";
 
   function transcribe(audio: STTAudio) {
@@ -36,26 +33,39 @@ export function openAISTTService(options: OpenAISTTOptions): STTService {
     // Nothing to recognise: no request, no transcript.
     if (audio.pcm.byteLength === 0) return EMPTY;
     const language = audio.language ?? options.language;
-    return abortableRequest<STTEvent>(async ({ signal, emit }) => {
-      const wav = encodeWav(audio.pcm, audio.sampleRate, audio.channels);
-      const file = await toFile(wav, "audio.wav", { type: "audio/wav" });
-      const result = await client.audio.transcriptions.create(
-        {
-          file,
-          model: options.model,
-          response_format: responseFormat,
-          ...(language ? { language } : {}),
-          ...(options.prompt ? { prompt: options.prompt } : {}),
-        },
-        { signal },
-      );
-      const detected = "language" in result && typeof result.language === "string" ? result.language : undefined;
-      const lang = detected ?? language;
-      emit({ type: "final", text: result.text.trim(), ...(lang ? { language: lang } : {}) });
-    }, toServiceError);
+    return wireRequest<STTEvent>(endpoint, {
+      body: () => {
+        const fields: [string, string][] = [["model", options.model], ["response_format", responseFormat]];
+        if (language) fields.push(["language", language]);
+        if (options.prompt) fields.push(["prompt", options.prompt]);
+        return multipartUpload(fields, { pcm: audio.pcm, sampleRate: audio.sampleRate, channels: audio.channels, filename: "audio.wav" });
+      },
+      reader: () => transcriptReader(provider, language),
+    });
   }
 
   return { name: provider, model: options.model, streaming: false, transcribe };
+}
+
+/** The JSON answer `{ text, language? }`, read whole. */
+function transcriptReader(provider: string, hint: string | undefined): BodyReader<STTEvent> {
+  const parts: Buffer[] = [];
+  const failure = (detail: string, cause?: unknown) => new ServiceError({ provider, role: "stt", detail, retryable: false, cause });
+  return {
+    data: (chunk) => void parts.push(chunk),
+    end(out) {
+      const text = (parts.length === 1 ? parts[0]! : Buffer.concat(parts)).toString("utf8");
+      let answer: { text?: unknown; language?: unknown };
+      try {
+        answer = JSON.parse(text) as typeof answer;
+      } catch (error) {
+        throw failure(`answer is not JSON: ${text.length > 80 ? `${text.slice(0, 80)}…` : text}`, error);
+      }
+      if (typeof answer?.text !== "string") throw failure("answer has no text");
+      const language = typeof answer.language === "string" ? answer.language : hint;
+      out.next({ type: "final", text: answer.text.trim(), ...(language ? { language } : {}) });
+    },
+  };
 }
 
 function invalidAudio(audio: STTAudio): string | undefined {

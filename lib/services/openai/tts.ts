@@ -3,20 +3,11 @@
 // stream whose header is stripped on the fly. Chunks are emitted as the body arrives.
 
 import { EMPTY } from "rxjs";
-import type { SpeechCreateParams } from "openai/resources/audio/speech";
-import { abortableRequest, idleWatchdog } from "../abortable.ts";
 import { ServiceError } from "../service-error.ts";
 import type { TTSChunk, TTSService } from "../types.ts";
-import {
-  DEFAULT_IDLE_TIMEOUT_MS,
-  DEFAULT_TIMEOUT_MS,
-  createOpenAIClient,
-  providerName,
-  type OpenAIConnectionOptions,
-} from "./connection.ts";
-import { openAIErrorMapper } from "./errors.ts";
-import { bodyChunks } from "./node-response.ts";
-import { wavStreamParser } from "./wav-stream.ts";
+import { openAIEndpoint, type OpenAIConnectionOptions } from "./connection.ts";
+import { wireRequest, type BodyReader } from "./http.ts";
+import { wavStreamParser, type WavStreamParser } from "./wav-stream.ts";
 
 /** OpenAI's `response_format: "pcm"` is fixed at 24 kHz, 16-bit little-endian, mono. */
 export const OPENAI_PCM_SAMPLE_RATE = 24_000;
@@ -37,56 +28,55 @@ export interface OpenAITTSOptions extends OpenAIConnectionOptions {
 const COMPRESSED = /^audio\/(mpeg|mp3|ogg|opus|aac|flac|webm)/i;
 
 export function openAITTSService(options: OpenAITTSOptions): TTSService {
-  const provider = providerName(options);
-  const client = createOpenAIClient(options);
-  const toServiceError = openAIErrorMapper(provider, "tts", options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const endpoint = openAIEndpoint(options, "tts", "/audio/speech");
+  const { provider } = endpoint;
   const format = options.responseFormat ?? "pcm";
   const rawRate = options.sampleRate ?? OPENAI_PCM_SAMPLE_RATE;
-  const failure = (detail: string, cause?: unknown) =>
-    new ServiceError({ provider, role: "tts", detail, retryable: false, cause });
+  const failure = (detail: string, cause?: unknown) => new ServiceError({ provider, role: "tts", detail, retryable: false, cause });
 
   function synthesize(text: string) {
     // OpenAI answers 400 to empty input; silence needs no request.
     if (text.trim() === "") return EMPTY;
-    return abortableRequest<TTSChunk>(async ({ signal, emit, fail }) => {
-      const body: SpeechCreateParams = {
-        model: options.model,
-        voice: options.voice,
-        input: text,
-        response_format: format,
-        ...(options.speed !== undefined ? { speed: options.speed } : {}),
-        ...(options.instructions ? { instructions: options.instructions } : {}),
-      };
-      const response = await client.audio.speech.create(body, { signal });
-      const contentType = response.headers.get("content-type") ?? "";
-      if (COMPRESSED.test(contentType)) throw failure(`expected ${format} audio, got ${contentType}`);
-      if (!response.body) throw failure("response has no body");
-      const wav = format === "wav" ? wavStreamParser() : undefined;
-      const samples = sampleAligner();
-      const idle = idleWatchdog(idleMs, () =>
-        fail(new ServiceError({ provider, role: "tts", detail: `stream stalled: no audio for ${idleMs} ms`, retryable: true })),
-      );
-      try {
-        // Leaving the loop early (an abort, a bad WAV header) cancels the body, which closes the connection.
-        for await (const bytes of bodyChunks(response.body)) {
-          idle.kick();
-          const pcm = samples.push(wav ? unwrap(wav, bytes) : bytes);
-          if (pcm.byteLength > 0) emit({ pcm, sampleRate: wav?.format?.sampleRate ?? rawRate });
-        }
-      } finally {
-        idle.stop();
-      }
-    }, toServiceError);
+    return wireRequest<TTSChunk>(endpoint, {
+      body: () => {
+        const body = {
+          model: options.model,
+          voice: options.voice,
+          input: text,
+          response_format: format,
+          ...(options.speed !== undefined ? { speed: options.speed } : {}),
+          ...(options.instructions ? { instructions: options.instructions } : {}),
+        };
+        return { bytes: Buffer.from(JSON.stringify(body), "utf8"), contentType: "application/json" };
+      },
+      reader: () => audioReader(),
+      idleWhat: "audio",
+    });
+  }
 
-    function unwrap(wav: ReturnType<typeof wavStreamParser>, bytes: Uint8Array): Uint8Array {
-      try {
-        const pcm = wav.push(bytes);
-        if (wav.format && wav.format.channels !== 1) throw new Error(`WAV has ${wav.format.channels} channels, expected mono`);
-        return pcm;
-      } catch (error) {
-        throw failure((error as Error).message, error);
-      }
+  function audioReader(): BodyReader<TTSChunk> {
+    const wav = format === "wav" ? wavStreamParser() : undefined;
+    const samples = sampleAligner();
+    return {
+      head(res) {
+        const contentType = res.headers["content-type"] ?? "";
+        if (COMPRESSED.test(contentType)) throw failure(`expected ${format} audio, got ${contentType}`);
+      },
+      data(bytes, out) {
+        const pcm = samples.push(wav ? unwrap(wav, bytes) : bytes);
+        if (pcm.byteLength > 0) out.next({ pcm, sampleRate: wav?.format?.sampleRate ?? rawRate });
+      },
+      end: () => {},
+    };
+  }
+
+  function unwrap(wav: WavStreamParser, bytes: Uint8Array): Uint8Array {
+    try {
+      const pcm = wav.push(bytes);
+      if (wav.format && wav.format.channels !== 1) throw new Error(`WAV has ${wav.format.channels} channels, expected mono`);
+      return pcm;
+    } catch (error) {
+      throw failure((error as Error).message, error);
     }
   }
 

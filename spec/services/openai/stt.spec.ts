@@ -1,6 +1,7 @@
 // The OpenAI-wire file STT service against the stand-in: the utterance is uploaded as a real WAV
-// file (never headerless PCM), the transcript comes back as one final event, and cancellation
-// and failures behave like the other services.
+// file (never headerless PCM) in a multipart body that the platform's multipart parser reads
+// back on the server side, the transcript comes back as one final event, and cancellation and
+// failures behave like the other services.
 
 import OpenAI, { toFile } from "openai";
 import { lastValueFrom, toArray, type Observable } from "rxjs";
@@ -9,6 +10,7 @@ import { openAISTTService, type OpenAISTTOptions } from "../../../lib/services/o
 import { ServiceError } from "../../../lib/services/service-error.ts";
 import { startOpenAIStandIn, type OpenAIStandIn, type UploadedFile } from "../../support/standins/openai.ts";
 import { inspectWav, tonePcm } from "../../support/standins/openai-wire.ts";
+import { startTestServer } from "./testServer.ts";
 
 const KEY = "sk-stt";
 let openai: OpenAIStandIn;
@@ -47,6 +49,18 @@ describe("openAISTTService", () => {
     expect(upload().fields).not.toHaveProperty("language");
   });
 
+  it("sends the prompt as a form field, line breaks and quotes intact, with one multipart body of known length", async () => {
+    const prompt = 'Names: "Voxray",\nWhisper';
+    const pcm = tonePcm(200, 8_000);
+    await collect(stt({ prompt, language: "de" }).transcribe({ pcm, sampleRate: 8_000, channels: 1 }));
+    const { fields, file } = upload();
+    expect(fields).toEqual({ model: "whisper-1", response_format: "json", language: "de", prompt: 'Names: "Voxray",\r\nWhisper' });
+    expect(file.bytes.subarray(44)).toEqual(pcm);
+    const headers = openai.requests[0]!.headers;
+    expect(headers["content-type"]).toMatch(/^multipart\/form-data; boundary=/);
+    expect(headers["transfer-encoding"]).toBeUndefined();
+  });
+
   it("reports the detected language with verbose_json", async () => {
     openai.script("transcription", { text: "Bonjour", language: "french" });
     const events = await collect(stt({ responseFormat: "verbose_json" }).transcribe({ pcm: tonePcm(100, 16_000), sampleRate: 16_000, channels: 1 }));
@@ -75,6 +89,20 @@ describe("openAISTTService", () => {
     openai.script("transcription", { status, message: "nope" });
     const error = await collect(stt({ provider: "groq" }).transcribe({ pcm: tonePcm(100, 16_000), sampleRate: 16_000, channels: 1 })).catch((e: unknown) => e);
     expect(error).toMatchObject({ provider: "groq", role: "stt", status, retryable, message: `groq STT request failed: ${status} nope` });
+  });
+
+  it.each([
+    ["a body that is not JSON", "hello there", "answer is not JSON: hello there"],
+    ["JSON without text", '{"segments":[]}', "answer has no text"],
+  ])("fails clearly on %s", async (_case, answer, detail) => {
+    const server = await startTestServer((_req, res) => void res.end(answer));
+    try {
+      const error = await collect(openAISTTService({ baseURL: `${server.origin}/v1`, model: "whisper-1" }).transcribe({ pcm: tonePcm(100, 16_000), sampleRate: 16_000, channels: 1 })).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ServiceError);
+      expect(error).toMatchObject({ retryable: false, message: `openai STT request failed: ${detail}` });
+    } finally {
+      await server.close();
+    }
   });
 
   it("closes the request when unsubscribed before the provider answers", async () => {

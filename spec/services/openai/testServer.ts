@@ -1,5 +1,6 @@
-// A tiny HTTP(S) server for the node:http fetch specs: each test gives the handler; the server
-// counts connections and tells when a response was closed before it finished (a client abort).
+// A tiny HTTP(S) server for specs that need more control than the OpenAI stand-in gives: each
+// test gives the handler; the server counts connections and tells when a response was closed
+// before it finished (a client abort).
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createTLSServer } from "node:https";
