@@ -1,10 +1,12 @@
 // One OpenAI-wire request as a cold Observable, straight on node:http / node:https: subscribing
 // sends a POST whose whole body goes out in one write, the answer's body is handed to a reader
 // chunk by chunk from the socket's 'data' events, and unsubscribing destroys the request at
-// once, so the provider sees the connection close (barge-in relies on that). Going through the
-// `openai` client and a fetch on top cost 1.4–2.3 ms of CPU per request and added 0.5–1.3 ms
-// before the request left; a bare node:http request costs ≈ 0.3 ms
-// (spec/bench/openaiClient.bench.ts), and that is what this is, plus:
+// once, so the provider sees the connection close (barge-in relies on that). Building and
+// sending each request through the `openai` client and a fetch under it cost 0.9–1.7 ms of CPU
+// per request and 0.25–0.65 ms from the call to the request reaching the server; this costs
+// 0.5–1.2 ms and 0.1–0.25 ms, within ≈ 0.1 ms of a bare node:http request that parses as much
+// (spec/bench/openaiClient.bench.ts; a voice turn's STT + LLM + TTS: 3.9 → 1.5 ms of CPU).
+// Besides the request itself:
 //
 // - one timer per request: first the wait for the response headers (timeoutMs), then the
 //   longest gap in the body (idleTimeoutMs), restarted on each chunk;
