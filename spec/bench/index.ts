@@ -147,7 +147,7 @@ async function main(): Promise<void> {
         `(decision → transport) p50/p99 ${fmt(r.cutoffServer.p50, 2)}/${fmt(r.cutoffServer.p99, 2)} ms · missed turns ${r.missedTurns} · ` +
         `generator CPU ${fmt(r.generatorCpuPct, 0)} %, send lateness p50/p99 ${fmt(r.generatorLate.p50, 1)}/${fmt(r.generatorLate.p99, 1)} ms · ` +
         `stand-in CPU ${fmt(r.standInCpuPct, 0)} %, first-byte lateness p99 ${fmt(r.standInLateP99, 1)} ms · ` +
-        `server run-queue wait ${fmt(r.runQueuePct, 1)} % of the window`,
+        `server run-queue wait ${fmt(r.runQueuePct, 1)} % of the window · Silero: ${sileroLine(r.silero)}`,
     );
   }
   if (rig.legs) {
@@ -178,3 +178,13 @@ main().then(
     process.exit(1);
   },
 );
+
+/** How much of the audio Silero ran on, and in what batches. */
+function sileroLine(s: LevelRow["silero"]): string {
+  const analysed = s.windows - s.warmUps + s.skipped;
+  if (analysed === 0) return "no windows";
+  return (
+    `${fmt((100 * s.skipped) / analysed, 0)} % of windows skipped by the volume gate, ${fmt((100 * s.warmUps) / analysed, 0)} % replayed for warm-up, ` +
+    `${fmt(s.windows / Math.max(1, s.batches), 1)} windows per inference`
+  );
+}

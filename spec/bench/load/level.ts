@@ -53,6 +53,7 @@ export async function measureLevel(rig: Rig, level: number, base: MemoryReport):
     serverSessions: report.sessions,
     cpuPct: report.cpuPct,
     runQueuePct: report.runQueuePct,
+    silero: report.silero,
     eld: report.eld,
     eldPromP99,
     frameAge: report.frameAge,

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram, type RecordableHistogram } from "node:perf_hooks";
 import { parseConfig } from "../../../lib/config/load.ts";
 import { serve } from "../../../lib/server/serve.ts";
+import { sharedSileroBatcher, type SileroBatchStats } from "../../../lib/audio/vad/sileroBatch.ts";
 import { benchStage, standInVoiceConfig } from "./benchStage.ts";
 import { frameAgeUs } from "./probes.ts";
 import type { GcKindReport, MemoryReport, ServerCommand, ServerReply, WindowReport } from "./protocol.ts";
@@ -92,7 +93,10 @@ function runQueueWaitNs(): number {
   }
 }
 
-let windowStart = { wall: performance.now(), cpu: process.cpuUsage(), waitNs: runQueueWaitNs() };
+// The server's Silero batcher (loaded by the first session's setup; the warm-up has run by the
+// first window): windows run, skipped by the volume gate, replayed for warm-up, batches.
+const silero = await sharedSileroBatcher();
+let windowStart = { wall: performance.now(), cpu: process.cpuUsage(), waitNs: runQueueWaitNs(), silero: silero.stats };
 let windowNo = 0;
 
 // Profiles cover the measurement window only (not start-up or warm-up): the inspector's
@@ -121,7 +125,7 @@ function startWindow(): void {
   gcKinds = {};
   eld.reset();
   frameAgeUs.reset();
-  windowStart = { wall: performance.now(), cpu: process.cpuUsage(), waitNs: runQueueWaitNs() };
+  windowStart = { wall: performance.now(), cpu: process.cpuUsage(), waitNs: runQueueWaitNs(), silero: silero.stats };
 }
 
 function endWindow(): WindowReport {
@@ -131,6 +135,7 @@ function endWindow(): WindowReport {
     wallMs,
     cpuPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
     runQueuePct: ((runQueueWaitNs() - windowStart.waitNs) / 1e6 / wallMs) * 100,
+    silero: statsSince(windowStart.silero, silero.stats),
     // The histogram holds the time between two 1 ms ticks: the delay is what exceeds 1 ms.
     eld: histogramSummary(eld, 1e-6, ELD_RESOLUTION_MS),
     frameAge: histogramSummary(frameAgeUs, 1e-3),
@@ -138,6 +143,15 @@ function endWindow(): WindowReport {
     gcTotalMs: gcPauses.reduce((a, b) => a + b, 0),
     gcKinds,
     sessions: server.sessions.size,
+  };
+}
+
+function statsSince(before: SileroBatchStats, now: SileroBatchStats): WindowReport["silero"] {
+  return {
+    windows: now.windows - before.windows,
+    skipped: now.skipped - before.skipped,
+    warmUps: now.warmUps - before.warmUps,
+    batches: now.batches - before.batches,
   };
 }
 

@@ -1,6 +1,6 @@
 // The one table `npm run bench` prints: a row per concurrency level.
 
-import type { GcKindReport } from "./protocol.ts";
+import type { GcKindReport, WindowReport } from "./protocol.ts";
 import type { Summary } from "./stats.ts";
 import { fmt, kib } from "./stats.ts";
 
@@ -11,6 +11,7 @@ export interface LevelRow {
   readonly serverSessions: number;
   readonly cpuPct: number;
   readonly runQueuePct: number;
+  readonly silero: WindowReport["silero"];
   readonly eld: Summary;
   /** prom-client's nodejs_eventloop_lag_p99_seconds over the window (10 ms resolution), ms. */
   readonly eldPromP99: number;
