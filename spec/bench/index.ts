@@ -147,7 +147,7 @@ async function main(): Promise<void> {
         `(decision → transport) p50/p99 ${fmt(r.cutoffServer.p50, 2)}/${fmt(r.cutoffServer.p99, 2)} ms · missed turns ${r.missedTurns} · ` +
         `generator CPU ${fmt(r.generatorCpuPct, 0)} %, send lateness p50/p99 ${fmt(r.generatorLate.p50, 1)}/${fmt(r.generatorLate.p99, 1)} ms · ` +
         `stand-in CPU ${fmt(r.standInCpuPct, 0)} %, first-byte lateness p99 ${fmt(r.standInLateP99, 1)} ms · ` +
-        `server run-queue wait ${fmt(r.runQueuePct, 1)} % of the window · Silero: ${sileroLine(r.silero)}`,
+        `server run-queue wait ${fmt(r.runQueuePct, 1)} % of the window · Silero: ${sileroLine(r.silero, opts.windowSecs * 1000)}`,
     );
   }
   if (rig.legs) {
@@ -179,8 +179,8 @@ main().then(
   },
 );
 
-/** How much of the audio Silero ran on, and in what batches. */
-function sileroLine(s: LevelRow["silero"]): string {
+/** How much of the audio Silero ran on, in what batches, at what cost. */
+function sileroLine(s: LevelRow["silero"], windowMs: number): string {
   const analysed = s.windows - s.warmUps + s.skipped;
   if (analysed === 0) return "no windows";
   return (

@@ -90,6 +90,8 @@ export interface SileroBatchStats {
   readonly skipped: number;
   /** Skipped windows run again to warm the state up before a window that counts. */
   readonly warmUps: number;
+  /** Time spent inside inferences, ms (the model runs synchronously on the calling thread). */
+  readonly inferenceMs: number;
 }
 
 /** A failed batched run: every push with a window in it is rejected with this. */
@@ -299,7 +301,7 @@ export class SileroBatcher {
   private readonly input: Float32Array;
   private readonly h: Float32Array;
   private readonly c: Float32Array;
-  private counts = { flushes: 0, batches: 0, windows: 0, largestBatch: 0, failedBatches: 0, skipped: 0, warmUps: 0 };
+  private counts = { flushes: 0, batches: 0, windows: 0, largestBatch: 0, failedBatches: 0, skipped: 0, warmUps: 0, inferenceMs: 0 };
   private periodStart: number;
   private periodWindows = 0;
   /** Windows queued per ms over the last full period. */
@@ -416,6 +418,7 @@ export class SileroBatcher {
       job.stream.writeState(h, c, row, rows, job.fresh);
     }
     let step: SileroBatchStep;
+    const startedAt = this.now();
     try {
       step = this.model.stepBatch(
         new Tensor("float32", input, [rows, size]),
@@ -429,6 +432,8 @@ export class SileroBatcher {
       const error = new SileroBatchError(`Silero VAD inference failed for a batch of ${rows} windows at ${first.stream.sampleRate} Hz: ${reason}`, { cause });
       for (const job of jobs) job.result.fail(error);
       return;
+    } finally {
+      this.counts.inferenceMs += this.now() - startedAt;
     }
     this.counts.batches++;
     this.counts.windows += rows;

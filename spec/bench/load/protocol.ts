@@ -52,7 +52,7 @@ export interface WindowReport {
   /** Share of the window the main thread was runnable but not running (other processes had the core), %. */
   readonly runQueuePct: number;
   /** The Silero batcher over the window: windows run (warm-ups included), skipped by the volume gate, replayed, inferences. */
-  readonly silero: { readonly windows: number; readonly skipped: number; readonly warmUps: number; readonly batches: number };
+  readonly silero: { readonly windows: number; readonly skipped: number; readonly warmUps: number; readonly batches: number; readonly inferenceMs: number };
   /** Event-loop delay over the window, ms: monitorEventLoopDelay at 1 ms resolution, less that 1 ms. */
   readonly eld: Summary;
   /** Inbound audio frame age at the first session stage, ms (see index.ts). */

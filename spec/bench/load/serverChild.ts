@@ -152,6 +152,7 @@ function statsSince(before: SileroBatchStats, now: SileroBatchStats): WindowRepo
     skipped: now.skipped - before.skipped,
     warmUps: now.warmUps - before.warmUps,
     batches: now.batches - before.batches,
+    inferenceMs: now.inferenceMs - before.inferenceMs,
   };
 }
 
