@@ -185,6 +185,7 @@ function sileroLine(s: LevelRow["silero"], windowMs: number): string {
   if (analysed === 0) return "no windows";
   return (
     `${fmt((100 * s.skipped) / analysed, 0)} % of windows skipped by the volume gate, ${fmt((100 * s.warmUps) / analysed, 0)} % replayed for warm-up, ` +
-    `${fmt(s.windows / Math.max(1, s.batches), 1)} windows per inference`
+    `${fmt(s.windows / Math.max(1, s.batches), 1)} windows per inference, ${fmt((1000 * s.inferenceMs) / Math.max(1, s.windows), 0)} µs per window, ` +
+    `${fmt((100 * s.inferenceMs) / windowMs, 1)} % of the core`
   );
 }
