@@ -36,7 +36,7 @@ import { fileURLToPath } from "node:url";
 import OpenAI, { toFile } from "openai";
 import { Observable, lastValueFrom, tap, toArray } from "rxjs";
 import { encodeWav } from "../../lib/audio/wav.ts";
-import { abortableRequest, idleWatchdog } from "../../lib/services/abortable.ts";
+import { abortableRequest, idleWatchdog } from "./openaiBefore/abortable.ts";
 import { DEFAULT_IDLE_TIMEOUT_MS } from "../../lib/services/openai/connection.ts";
 import { openAILLMService } from "../../lib/services/openai/llm.ts";
 import { sseDecoder } from "../../lib/services/openai/sse.ts";

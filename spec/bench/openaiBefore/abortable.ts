@@ -1,9 +1,9 @@
-// Bridges one Promise-based provider request into a cold Observable. Subscribing runs the request;
-// unsubscribing aborts its AbortSignal, which the HTTP client turns into a closed connection, so
-// an interruption stops the provider's work instead of letting it finish unseen.
+// The services' former bridge from a Promise-based provider request to a cold Observable, kept
+// for the "before" path of openaiClient.bench.ts. Subscribing runs the request; unsubscribing
+// aborts its AbortSignal, which the HTTP client turns into a closed connection.
 
 import { Observable } from "rxjs";
-import type { ServiceError } from "./service-error.ts";
+import type { ServiceError } from "../../../lib/services/service-error.ts";
 
 export interface RequestScope<T> {
   /** Aborted on unsubscribe, or by `fail`. Pass it to every client call and body read. */
