@@ -14,7 +14,7 @@
 //   --turn-stop-secs 0.2      silence that ends a user turn (server config turn_stop_secs)
 //   --no-pin                  do not pin the server to core 0 and the generator to core 1
 //   --json FILE               also write every figure as JSON
-//   --server-prof DIR         write a CPU profile of the server over each measurement window to DIR
+//   --server-prof DIR         write a CPU profile and an allocation profile of the server over each measurement window to DIR
 //   --server-node-flags=…     extra node flags for the server (e.g. --server-node-flags="--max-semi-space-size=32")
 
 import { parseArgs } from "node:util";

@@ -111,12 +111,18 @@ async function startProfile(): Promise<void> {
   await post("Profiler.enable");
   await post("Profiler.setSamplingInterval", { interval: 500 });
   await post("Profiler.start");
+  // Allocations by call stack over the window, collected ones included: what feeds the GC.
+  await post("HeapProfiler.enable");
+  await post("HeapProfiler.startSampling", { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
 }
 
 async function stopProfile(sessions: number): Promise<void> {
   if (!inspector || !options.profileDir) return;
   const { profile } = (await post("Profiler.stop")) as { profile: unknown };
-  writeFileSync(join(options.profileDir, `server-window${windowNo}-${sessions}sessions.cpuprofile`), JSON.stringify(profile));
+  const name = `server-window${windowNo}-${sessions}sessions`;
+  writeFileSync(join(options.profileDir, `${name}.cpuprofile`), JSON.stringify(profile));
+  const { profile: allocations } = (await post("HeapProfiler.stopSampling")) as { profile: unknown };
+  writeFileSync(join(options.profileDir, `${name}.heapprofile`), JSON.stringify(allocations));
 }
 
 function startWindow(): void {
