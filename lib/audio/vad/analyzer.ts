@@ -88,23 +88,16 @@ export class VADAnalyzer {
 
   /** Changes parameters mid-stream (VADParamsUpdateFrame). Invalid values throw, changing nothing. */
   setParams(partial: Partial<VADParams>): void {
-    const next = resolveVADParams(partial, this.currentParams);
-    const gateWasOff = this.currentParams.min_volume === 0;
-    this.currentParams = next;
+    // Turning the gate on starts the volume's smoothing afresh (VolumeMeter.measure).
+    this.currentParams = resolveVADParams(partial, this.currentParams);
     this.updateWindowCounts();
-    if (gateWasOff && next.min_volume > 0) {
-      // Volume was not tracked while the gate was off: start its smoothing afresh.
-      this.meter.restart();
-    }
   }
 
   /** Feeds PCM16 mono at the detector's rate; returns the transitions it caused, in order. */
   analyze(pcm: Int16Array | Uint8Array): readonly VADEvent[] {
     const samples = asInt16(pcm);
     const probabilities = this.detector.probabilities(samples);
-    let volumes: number[] | undefined;
-    if (this.currentParams.min_volume > 0) volumes = this.meter.push(samples);
-    else this.meter.skip(samples.length);
+    const volumes = this.meter.measure(samples, this.currentParams.min_volume > 0);
     const expected = Math.floor((this.phase + samples.length) / this.detector.windowSamples);
     this.phase = (this.phase + samples.length) % this.detector.windowSamples;
     if (probabilities.length !== expected) {

@@ -141,6 +141,7 @@ export class SileroBatchStream {
   push(pcm: Int16Array | Uint8Array, maySpeak?: readonly boolean[]): PendingProbabilities {
     const windows: QueuedWindow[] = [];
     let count = 0;
+    let queued = 0;
     this.windower.push(asInt16(pcm), (window) => {
       const index = count++;
       if (maySpeak && maySpeak[index] === false) {
@@ -151,8 +152,8 @@ export class SileroBatchStream {
       this.skippedWindows = [];
       this.stateLost = false;
       windows.push({ samples: window.slice(), index, fresh: false });
+      queued++;
     });
-    const queued = windows.length === 0 ? 0 : windows.reduce((n, w) => n + (w.index >= 0 ? 1 : 0), 0);
     if (queued === 0) {
       const probabilities = new Array<number>(count).fill(0);
       const last = this.lastPush;

@@ -23,6 +23,8 @@ export class VolumeMeter {
   /** Samples in sumSquares: fewer than the phase after restart() mid-window. */
   private summed = 0;
   private smoothed = 0;
+  /** Whether the last audio was measured; audio after an unmeasured stretch starts the level afresh. */
+  private measuring = true;
 
   constructor(readonly windowSamples: number) {}
 
@@ -32,7 +34,7 @@ export class VolumeMeter {
   }
 
   /** The smoothed volume after each window this audio completes, in order. */
-  push(samples: Int16Array): number[] {
+  private push(samples: Int16Array): number[] {
     const size = this.windowSamples;
     const volumes: number[] = [];
     let sum = this.sumSquares;
@@ -56,15 +58,33 @@ export class VolumeMeter {
     return volumes;
   }
 
+  /**
+   * With the gate on, the smoothed volume after each window this audio completes; with it off,
+   * undefined and no measuring (the alignment is kept). The first audio measured after the
+   * gate was off starts the level afresh.
+   */
+  measure(samples: Int16Array, gateOn: boolean): number[] | undefined {
+    if (!gateOn) {
+      this.skip(samples.length);
+      this.measuring = false;
+      return undefined;
+    }
+    if (!this.measuring) {
+      this.restart();
+      this.measuring = true;
+    }
+    return this.push(samples);
+  }
+
   /** Keeps the window alignment through audio whose volume nobody needs (the gate is off). */
-  skip(samples: number): void {
+  private skip(samples: number): void {
     this.phase = (this.phase + samples) % this.windowSamples;
     this.sumSquares = 0;
     this.summed = 0;
   }
 
   /** Forgets the level (the gate was just turned on), keeping the window alignment. */
-  restart(): void {
+  private restart(): void {
     this.sumSquares = 0;
     this.summed = 0;
     this.smoothed = 0;
@@ -74,6 +94,7 @@ export class VolumeMeter {
   reset(): void {
     this.restart();
     this.phase = 0;
+    this.measuring = true;
   }
 }
 

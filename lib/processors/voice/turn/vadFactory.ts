@@ -200,10 +200,7 @@ class BatchedSileroVadStream implements StreamVad {
   }
 
   setParams(params: Partial<VADParams>): void {
-    const gateWasOff = this.analyzer.params.min_volume === 0;
     this.analyzer.setParams(params);
-    // As the analyzer does: volume was not tracked while the gate was off.
-    if (gateWasOff && this.analyzer.params.min_volume > 0) this.meter.restart();
   }
 
   reset(): void {
@@ -216,9 +213,7 @@ class BatchedSileroVadStream implements StreamVad {
   /** Per window this chunk completes: may the volume gate let it count as speech? Undefined when the gate is off. */
   private maySpeak(samples: Int16Array): boolean[] | undefined {
     const minVolume = this.analyzer.params.min_volume;
-    if (minVolume > 0) return this.meter.push(samples).map((volume) => volume >= minVolume);
-    this.meter.skip(samples.length);
-    return undefined;
+    return this.meter.measure(samples, minVolume > 0)?.map((volume) => volume >= minVolume);
   }
 
   private apply(samples: Int16Array, probabilities: number[]): readonly VADEvent[] {
