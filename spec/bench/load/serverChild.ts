@@ -8,7 +8,7 @@
 // process.cpuUsage, event-loop delay from monitorEventLoopDelay at 1 ms resolution, inbound
 // frame age from the input probe, GC pauses, run-queue wait), memory (after global.gc), stop.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
 import { join } from "node:path";
 import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram, type RecordableHistogram } from "node:perf_hooks";
@@ -120,6 +120,7 @@ async function stopProfile(sessions: number): Promise<void> {
   if (!inspector || !options.profileDir) return;
   const { profile } = (await post("Profiler.stop")) as { profile: unknown };
   const name = `server-window${windowNo}-${sessions}sessions`;
+  mkdirSync(options.profileDir, { recursive: true });
   writeFileSync(join(options.profileDir, `${name}.cpuprofile`), JSON.stringify(profile));
   const { profile: allocations } = (await post("HeapProfiler.stopSampling")) as { profile: unknown };
   writeFileSync(join(options.profileDir, `${name}.heapprofile`), JSON.stringify(allocations));
