@@ -113,8 +113,11 @@ async function startProfile(): Promise<void> {
   await post("Profiler.setSamplingInterval", { interval: Number(process.env.BENCH_PROF_INTERVAL_US ?? 500) });
   await post("Profiler.start");
   // Allocations by call stack over the window, collected ones included: what feeds the GC.
+  // BENCH_PROF_KEEP=promoted leaves out what scavenges collected (what reaches old space);
+  // BENCH_PROF_KEEP=live leaves out everything collected (what is alive at the end of the window).
+  const keep = process.env.BENCH_PROF_KEEP;
   await post("HeapProfiler.enable");
-  await post("HeapProfiler.startSampling", { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  await post("HeapProfiler.startSampling", { samplingInterval: 16384, includeObjectsCollectedByMajorGC: keep === undefined || keep === "promoted", includeObjectsCollectedByMinorGC: keep === undefined });
 }
 
 async function stopProfile(sessions: number): Promise<void> {
