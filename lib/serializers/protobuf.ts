@@ -14,10 +14,18 @@
 // TranscriptionFrame, message → InputTransportMessageFrame {message: parsed JSON},
 // interruption → InterruptionFrame. Anything malformed is a SerializerError, never another
 // kind of exception: truncated bytes, an empty Frame, unusable audio, non-JSON message data.
+//
+// Audio, the bulk of the traffic both ways, takes a hand-written fast path (protobufAudio.ts):
+// inbound, a Frame that is exactly one plain `audio` message is read in place (the audio stays
+// a view of the received bytes); outbound, bot audio is written straight into one buffer, byte
+// for byte what protobufjs writes. Whatever the fast path does not fully understand goes
+// through protobufjs as before, so odd input keeps its outcome and its error message;
+// `fastPath: false` turns it off (differential specs, benchmark).
 
 import { readFileSync } from "node:fs";
 import protobuf from "protobufjs";
 import { audioFrame, createFrame, frameName, isFrame, type Frame, type IdSource } from "../frames/index.ts";
+import { decodeAudioFrame, encodeAudioFrame } from "./protobufAudio.ts";
 import { SerializerError, type FrameSerializer } from "./serializer.ts";
 import { pcmProblem } from "./wireAudio.ts";
 
@@ -58,6 +66,8 @@ interface WireFrame {
 export interface ProtobufSerializerOptions {
   /** Also send TextFrame/LLMTextFrame as `text` and final transcripts as `transcription`. @defaultValue false */
   readonly sendText?: boolean;
+  /** Hand-written audio codec in front of protobufjs; false = protobufjs only. @defaultValue true */
+  readonly fastPath?: boolean;
 }
 
 /** A plain Uint8Array view of protobufjs's Buffer (same memory, no copy). */
@@ -128,17 +138,19 @@ function parseMessageData(data: string): unknown {
 
 export function protobufSerializer(ids: IdSource, options: ProtobufSerializerOptions = {}): FrameSerializer {
   const sendText = options.sendText ?? false;
+  const fastPath = options.fastPath ?? true;
+
+  const inputAudio = (audio: Uint8Array, rate: number, channels: number, pts: number | undefined): Frame => {
+    const problem = pcmProblem(audio, rate, channels);
+    if (problem !== null) throw new SerializerError(`protobuf audio frame: ${problem}`);
+    return audioFrame(ids, "InputAudioRawFrame", audio, rate, channels, pts !== undefined ? { pts } : {});
+  };
 
   const fromWire = (wire: WireFrame): Frame => {
     switch (wire.frame) {
       case "audio": {
         const a = wire.audio ?? {};
-        const audio = a.audio ? view(a.audio) : new Uint8Array(0);
-        const rate = a.sample_rate ?? 0;
-        const channels = a.num_channels ?? 0;
-        const problem = pcmProblem(audio, rate, channels);
-        if (problem !== null) throw new SerializerError(`protobuf audio frame: ${problem}`);
-        return audioFrame(ids, "InputAudioRawFrame", audio, rate, channels, a.pts !== undefined ? { pts: a.pts } : {});
+        return inputAudio(a.audio ? view(a.audio) : new Uint8Array(0), a.sample_rate ?? 0, a.num_channels ?? 0, a.pts);
       }
       case "text":
         return createFrame(ids, "TextFrame", { text: wire.text?.text ?? "" });
@@ -163,11 +175,17 @@ export function protobufSerializer(ids: IdSource, options: ProtobufSerializerOpt
   return {
     name: "protobuf",
     serialize(frame) {
+      if (fastPath && isFrame(frame, "OutputAudioRawFrame")) {
+        const bytes = encodeAudioFrame(frame.id, frameName(frame), frame.audio, frame.sample_rate, frame.num_channels, frame.pts);
+        if (bytes !== null) return bytes;
+      }
       const wire = toWire(frame, sendText);
       return wire === null ? null : view(FrameMessage.encode(wire).finish());
     },
     deserialize(data) {
       if (typeof data === "string") throw new SerializerError("protobuf serializer expects binary messages, got text");
+      const audio = fastPath ? decodeAudioFrame(data) : null;
+      if (audio !== null) return [inputAudio(audio.audio, audio.sample_rate, audio.num_channels, audio.pts)];
       return [fromWire(decodeWire(data))];
     },
   };
