@@ -97,7 +97,7 @@ export class VADAnalyzer {
   analyze(pcm: Int16Array | Uint8Array): readonly VADEvent[] {
     const samples = asInt16(pcm);
     const probabilities = this.detector.probabilities(samples);
-    const volumes = this.meter.measure(samples, this.currentParams.min_volume > 0);
+    const measured = this.meter.measure(samples, this.currentParams.min_volume > 0);
     const expected = Math.floor((this.phase + samples.length) / this.detector.windowSamples);
     this.phase = (this.phase + samples.length) % this.detector.windowSamples;
     if (probabilities.length !== expected) {
@@ -107,7 +107,7 @@ export class VADAnalyzer {
     }
     let events: VADEvent[] | undefined;
     for (let i = 0; i < probabilities.length; i++) {
-      const event = this.step(probabilities[i] as number, volumes?.[i]);
+      const event = this.step(probabilities[i] as number, measured < 0 ? undefined : this.meter.levels[i]);
       if (event) (events ??= []).push(event);
     }
     return events ?? NO_EVENTS;

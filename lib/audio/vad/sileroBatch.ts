@@ -20,18 +20,19 @@
 //
 // A flush runs rounds: a stream appears at most once per round (its next window needs the
 // state its previous one leaves), at most `maxBatch` windows per run, one rate per run.
-// Results are handed back in the order windows were queued.
+// Each window's probability goes back to its stream, which hands them to its sink in window
+// order. Windows are staged as floats when queued, so a flush allocates no per-window copies.
 //
 // Per-stream state, windowing and the volume gate's skipping live in sileroBatchStream.ts. A
-// failed run rejects the pushes whose windows were in it, with an error naming the batch; the
-// streams keep their state from before it and later runs go on.
+// failed run fails the windows that were in it, with an error naming the batch; the streams
+// keep their state from before it and later runs go on.
 
 import { Tensor } from "onnxruntime-node";
 import { rateTensorFor, SILERO_WINDOW_SAMPLES } from "./silero.ts";
 import { loadSileroModel, SILERO_STATE_LAYERS, SILERO_STATE_UNITS, type SileroBatchStep } from "./silero-model.ts";
-import { PushResult, SileroBatchStream, STREAM_STATE_SIZE, type QueuedWindow, type WindowQueue } from "./sileroBatchStream.ts";
+import { SileroBatchStream, STREAM_STATE_SIZE, type WindowQueue } from "./sileroBatchStream.ts";
 
-export { SILERO_WARM_UP_WINDOWS, SileroBatchStream, type PendingProbabilities, type QueuedWindow } from "./sileroBatchStream.ts";
+export { SILERO_WARM_UP_WINDOWS, SileroBatchStream, type PendingProbabilities, type WindowSink } from "./sileroBatchStream.ts";
 
 /** Windows per inference: beyond ~64 the CPU per window stops falling (spec/bench/README.md). */
 export const DEFAULT_SILERO_MAX_BATCH = 64;
@@ -82,10 +83,10 @@ interface WindowJob {
   readonly stream: SileroBatchStream;
   /** The stream's generation when queued: a reset since then makes the job stale. */
   readonly generation: number;
-  readonly samples: Int16Array;
-  readonly result: PushResult;
-  /** The window's place in its push; -1 for a warm-up window. */
-  readonly index: number;
+  /** Where the window's samples wait in the staging buffer (as floats). */
+  readonly offset: number;
+  /** The window's number in its stream; -1 for a warm-up window. */
+  readonly seq: number;
   /** Run from zero state (the first window after a quiet spell longer than the warm-up). */
   readonly fresh: boolean;
 }
@@ -96,6 +97,10 @@ export class SileroBatcher implements WindowQueue {
   private readonly model: SileroBatchRunner;
   private readonly now: () => number;
   private queued: WindowJob[] = [];
+  /** Samples of the queued windows, as the model's floats; swapped with `spare` by each flush. */
+  private staged: Float32Array;
+  private stagedLength = 0;
+  private spare: Float32Array;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private immediate = false;
   private readonly flushNow = (): void => this.flush();
@@ -119,9 +124,12 @@ export class SileroBatcher implements WindowQueue {
     this.lingerMs = lingerMs;
     this.now = options.now ?? (() => performance.now());
     this.periodStart = this.now();
-    this.input = new Float32Array(maxBatch * SILERO_WINDOW_SAMPLES[16000]);
+    const window = SILERO_WINDOW_SAMPLES[16000];
+    this.input = new Float32Array(maxBatch * window);
     this.h = new Float32Array(maxBatch * STREAM_STATE_SIZE);
     this.c = new Float32Array(maxBatch * STREAM_STATE_SIZE);
+    this.staged = new Float32Array(maxBatch * window);
+    this.spare = new Float32Array(maxBatch * window);
   }
 
   /** A new stream at 16000 or 8000 Hz. */
@@ -139,15 +147,19 @@ export class SileroBatcher implements WindowQueue {
   }
 
   /**
-   * Called by SileroBatchStream.push: queues its windows (warm-ups included) for a push of
-   * `count` windows of which `queued` count, and schedules a flush if none is.
+   * Called by SileroBatchStream.write for each window to run (warm-ups included): stages its
+   * samples and schedules a flush if none is.
    */
-  queue(stream: SileroBatchStream, windows: readonly QueuedWindow[], count: number, queued: number): PushResult {
-    const result = new PushResult(count, queued);
-    const generation = stream.generation;
-    for (const { samples, index, fresh } of windows) this.queued.push({ stream, generation, samples, result, index, fresh });
-    this.counts.warmUps += windows.length - queued;
-    this.countArrivals(windows.length);
+  queue(stream: SileroBatchStream, samples: Int16Array, seq: number, fresh: boolean): void {
+    const size = samples.length;
+    if (this.stagedLength + size > this.staged.length) this.staged = grown(this.staged, this.stagedLength, this.stagedLength + size);
+    const staged = this.staged;
+    const offset = this.stagedLength;
+    for (let i = 0; i < size; i++) staged[offset + i] = (samples[i] as number) / 32768;
+    this.stagedLength += size;
+    this.queued.push({ stream, generation: stream.generation, offset, seq, fresh });
+    if (seq < 0) this.counts.warmUps++;
+    this.countArrival();
     // Lingering pays only if at least 2 more windows are expected meanwhile.
     if (this.arrivalRate * this.lingerMs < 2 || this.queued.length >= this.maxBatch) {
       if (!this.immediate) {
@@ -157,15 +169,14 @@ export class SileroBatcher implements WindowQueue {
     } else {
       this.timer ??= setTimeout(this.flushNow, this.lingerMs);
     }
-    return result;
   }
 
-  /** A stream skipped a window (SileroBatchStream.push). */
+  /** A stream skipped a window (SileroBatchStream.write). */
   countSkipped(): void {
     this.counts.skipped++;
   }
 
-  private countArrivals(windows: number): void {
+  private countArrival(): void {
     const now = this.now();
     const elapsed = now - this.periodStart;
     if (elapsed >= RATE_PERIOD_MS) {
@@ -174,7 +185,7 @@ export class SileroBatcher implements WindowQueue {
       this.periodWindows = 0;
       this.periodStart = now;
     }
-    this.periodWindows += windows;
+    this.periodWindows++;
   }
 
   /** Runs every queued window now, in rounds (the scheduled flush calls this). */
@@ -183,29 +194,32 @@ export class SileroBatcher implements WindowQueue {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     let jobs = this.queued;
+    if (jobs.length === 0) return;
+    // Windows queued while this flush runs (a sink pushing more audio) stage into the other buffer.
+    const staged = this.staged;
+    this.staged = this.spare;
+    this.spare = staged;
+    this.stagedLength = 0;
     this.queued = [];
-    if (jobs.length > 0) this.counts.flushes++;
+    this.counts.flushes++;
     while (jobs.length > 0) {
       const round: WindowJob[] = [];
       const later: WindowJob[] = [];
       const seen = new Set<SileroBatchStream>();
       let rate: number | undefined;
       for (const job of jobs) {
-        if (job.generation !== job.stream.generation) {
-          job.result.drop();
-          continue;
-        }
+        if (job.generation !== job.stream.generation) continue;
         rate ??= job.stream.sampleRate;
         if (seen.has(job.stream) || round.length >= this.maxBatch || job.stream.sampleRate !== rate) later.push(job);
         else round.push(job);
         seen.add(job.stream);
       }
-      if (round.length > 0) this.run(round);
+      if (round.length > 0) this.run(round, staged);
       jobs = later;
     }
   }
 
-  private run(jobs: readonly WindowJob[]): void {
+  private run(jobs: readonly WindowJob[], staged: Float32Array): void {
     const rows = jobs.length;
     const first = jobs[0] as WindowJob;
     const size = first.stream.windowSamples;
@@ -213,10 +227,11 @@ export class SileroBatcher implements WindowQueue {
     const input = this.input.subarray(0, rows * size);
     const h = this.h.subarray(0, stateSize);
     const c = this.c.subarray(0, stateSize);
-    for (const [row, job] of jobs.entries()) {
-      const samples = job.samples;
+    for (let row = 0; row < rows; row++) {
+      const job = jobs[row] as WindowJob;
+      const from = job.offset;
       const at = row * size;
-      for (let i = 0; i < size; i++) input[at + i] = (samples[i] as number) / 32768;
+      for (let i = 0; i < size; i++) input[at + i] = staged[from + i] as number;
       job.stream.writeState(h, c, row, rows, job.fresh);
     }
     let step: SileroBatchStep;
@@ -232,7 +247,7 @@ export class SileroBatcher implements WindowQueue {
       this.counts.failedBatches++;
       const reason = cause instanceof Error ? cause.message : String(cause);
       const error = new SileroBatchError(`Silero VAD inference failed for a batch of ${rows} windows at ${first.stream.sampleRate} Hz: ${reason}`, { cause });
-      for (const job of jobs) job.result.fail(error);
+      for (const job of jobs) job.stream.fail(job.seq, error);
       return;
     } finally {
       this.counts.inferenceMs += this.now() - startedAt;
@@ -240,11 +255,19 @@ export class SileroBatcher implements WindowQueue {
     this.counts.batches++;
     this.counts.windows += rows;
     if (rows > this.counts.largestBatch) this.counts.largestBatch = rows;
-    for (const [row, job] of jobs.entries()) {
+    for (let row = 0; row < rows; row++) {
+      const job = jobs[row] as WindowJob;
       job.stream.readState(step, row, rows);
-      job.result.complete(job.index, step.probabilities[row] as number);
+      job.stream.complete(job.seq, step.probabilities[row] as number);
     }
   }
+}
+
+/** A copy of `buffer` with room for at least `needed` values, keeping the first `used`. */
+function grown(buffer: Float32Array, used: number, needed: number): Float32Array {
+  const bigger = new Float32Array(Math.max(needed, buffer.length * 2));
+  bigger.set(buffer.subarray(0, used));
+  return bigger;
 }
 
 let shared: Promise<SileroBatcher> | undefined;

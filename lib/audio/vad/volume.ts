@@ -26,6 +26,12 @@ export class VolumeMeter {
   /** Whether the last audio was measured; audio after an unmeasured stretch starts the level afresh. */
   private measuring = true;
 
+  /**
+   * Smoothed volume after each window the last measure() completed, oldest first; reused by
+   * every call (per-frame arrays are what a busy server's GC pays for).
+   */
+  levels = new Float64Array(8);
+
   constructor(readonly windowSamples: number) {}
 
   /** Smoothed volume after the last complete window (0..1). */
@@ -33,10 +39,10 @@ export class VolumeMeter {
     return this.smoothed;
   }
 
-  /** The smoothed volume after each window this audio completes, in order. */
-  private push(samples: Int16Array): number[] {
+  /** Measures `samples` into `levels`; returns how many windows they completed. */
+  private push(samples: Int16Array): number {
     const size = this.windowSamples;
-    const volumes: number[] = [];
+    let completed = 0;
     let sum = this.sumSquares;
     let summed = this.summed;
     let inWindow = this.phase;
@@ -46,7 +52,8 @@ export class VolumeMeter {
       summed++;
       if (++inWindow === size) {
         this.smoothed += VOLUME_SMOOTHING * (volumeOf(sum, summed) - this.smoothed);
-        volumes.push(this.smoothed);
+        if (completed === this.levels.length) this.grow();
+        this.levels[completed++] = this.smoothed;
         sum = 0;
         summed = 0;
         inWindow = 0;
@@ -55,19 +62,26 @@ export class VolumeMeter {
     this.sumSquares = sum;
     this.summed = summed;
     this.phase = inWindow;
-    return volumes;
+    return completed;
+  }
+
+  private grow(): void {
+    const bigger = new Float64Array(this.levels.length * 2);
+    bigger.set(this.levels);
+    this.levels = bigger;
   }
 
   /**
-   * With the gate on, the smoothed volume after each window this audio completes; with it off,
-   * undefined and no measuring (the alignment is kept). The first audio measured after the
-   * gate was off starts the level afresh.
+   * With the gate on, measures the windows this audio completes: returns how many, their
+   * smoothed volumes in order in `levels[0..n)`. With it off, returns -1 and measures nothing
+   * (the alignment is kept). The first audio measured after the gate was off starts the level
+   * afresh.
    */
-  measure(samples: Int16Array, gateOn: boolean): number[] | undefined {
+  measure(samples: Int16Array, gateOn: boolean): number {
     if (!gateOn) {
       this.skip(samples.length);
       this.measuring = false;
-      return undefined;
+      return -1;
     }
     if (!this.measuring) {
       this.restart();

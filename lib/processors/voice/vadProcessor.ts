@@ -10,12 +10,14 @@
 // since the true edge of speech (the VAD needs start_secs of speech to say "started"), which
 // turn-taking uses to place the onset exactly (turn/vadLag.ts).
 //
-// Asynchronous analyzers: if `analyze` returns a Promise, audio still passes at once and in
-// order; calls are chained so the analyzer sees chunks one at a time in order, and the VAD
-// frames are emitted when each chunk's result arrives, late by the analysis time but never
-// reordered among themselves. Results for audio from before a reset, a CancelFrame or an
-// unsubscription are dropped. The server's Silero analyzer is such an analyzer: its windows
-// join one batched inference per event-loop turn across sessions (audio/vad/sileroBatch.ts).
+// Asynchronous analyzers: `analyze` may answer VAD_LATER and hand the transitions to the
+// LateVad it was given once they are known, in the order of the calls (the analyzer keeps that
+// order; once it has answered later, it answers later until it has caught up). Audio still
+// passes at once and in order; the VAD frames come when the results do, late by the analysis
+// time but never reordered. Results for audio from before a reset, a CancelFrame or an
+// unsubscription are dropped: each stream generation gets its own LateVad. No Promise per
+// chunk: the server's Silero analyzer answers this way for 50 chunks a second per caller, its
+// windows joining one batched inference across sessions (audio/vad/sileroBatch.ts).
 //
 // Muted mic: while the VAD says "speaking", audio that stops arriving for audioIdleTimeoutMs
 // (Pipecat: 1 s) forces a stop and resets the analyzer, so a turn cannot hang on a dead stream.
@@ -31,10 +33,20 @@ import type { ProcessorContext } from "../../pipeline/context.ts";
 import { processor, type Processor } from "../../pipeline/processor.ts";
 import { VAD_LAG_KEY } from "./turn/vadLag.ts";
 
+/** Where an analyzer that answered VAD_LATER delivers, once per such call, in call order. */
+export interface LateVad {
+  events(events: readonly VADEvent[]): void;
+  /** The analysis failed: the VAD stops for this stream and says why. */
+  error(error: unknown): void;
+}
+
+/** analyze()'s answer when the transitions will come through the LateVad. */
+export const VAD_LATER = Symbol("VAD_LATER");
+
 /** One audio stream's VAD: the state machine over a detector (VADAnalyzer), or a scripted stand-in. */
 export interface StreamVad {
-  /** PCM16LE in the stream's format; returns the transitions it caused (or a Promise of them). */
-  analyze(pcm: Uint8Array): readonly VADEvent[] | PromiseLike<readonly VADEvent[]>;
+  /** PCM16LE in the stream's format; returns the transitions it caused, or VAD_LATER (see the top of the file). */
+  analyze(pcm: Uint8Array, late: LateVad): readonly VADEvent[] | typeof VAD_LATER;
   setParams?(params: Partial<VADParams>): void;
   readonly params?: VADParams;
   /** Back to quiet at audio time 0. */
@@ -95,8 +107,7 @@ export function vadProcessor(ctx: ProcessorContext, options: VadProcessorOptions
           let fedMs = 0;
           /** Bumped on reset/cancel: results of older audio are dropped. */
           let generation = 0;
-          let chain: Promise<void> | undefined;
-          let chained = 0;
+          let late = lateFor(generation);
           let lastAudioAt = 0;
           let idleCheck: Subscription | undefined;
 
@@ -122,34 +133,24 @@ export function vadProcessor(ctx: ProcessorContext, options: VadProcessorOptions
             reportError(`VAD stopped: ${error instanceof Error ? error.message : String(error)}`);
           };
 
+          function lateFor(gen: number): LateVad {
+            return { events: (events) => emit(events, gen), error: (error) => gen === generation && fail(error) };
+          }
+
           const analyze = (stream: StreamVad, pcm: Uint8Array): void => {
-            const gen = generation;
-            if (chain) {
-              chained++;
-              chain = chain.then(() => (gen === generation ? stream.analyze(pcm) : [])).then((evs) => emit(evs, gen), fail).finally(settle);
-              return;
-            }
-            let result: readonly VADEvent[] | PromiseLike<readonly VADEvent[]>;
+            let result: readonly VADEvent[] | typeof VAD_LATER;
             try {
-              result = stream.analyze(pcm);
+              result = stream.analyze(pcm, late);
             } catch (error) {
               fail(error);
               return;
             }
-            if (isPromiseLike(result)) {
-              chained++;
-              chain = Promise.resolve(result).then((evs) => emit(evs, gen), fail).finally(settle);
-            } else {
-              emit(result, gen);
-            }
-          };
-
-          const settle = (): void => {
-            if (--chained === 0) chain = undefined;
+            if (result !== VAD_LATER) emit(result, generation);
           };
 
           const resetStream = (): void => {
             generation++;
+            late = lateFor(generation);
             speaking = false;
             fedMs = 0;
             idleCheck?.unsubscribe();
@@ -237,8 +238,4 @@ export function vadProcessor(ctx: ProcessorContext, options: VadProcessorOptions
         }),
     };
   });
-}
-
-function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
-  return typeof (value as PromiseLike<T> | null)?.then === "function";
 }

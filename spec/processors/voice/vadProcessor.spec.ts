@@ -2,16 +2,16 @@
 // and its transitions come out right after the chunk that caused them, as
 // VADUserStarted/StoppedSpeakingFrame with start_secs / stop_secs and the measured lag. Speech
 // is reported start_secs after its onset and stop_secs after its end, counted in audio time.
-// VADParamsUpdateFrame works in either direction. A Promise-returning analyzer never delays
-// or reorders audio. Audio that stops mid-speech forces a stop after 1 s.
+// VADParamsUpdateFrame works in either direction. An analyzer that answers later never delays
+// or reorders audio, and its stale results are dropped. Audio that stops mid-speech forces a stop after 1 s.
 
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { concat, NEVER, Subject } from "rxjs";
 import { VADAnalyzer, type VADEvent } from "../../../lib/audio/vad/analyzer.ts";
 import type { Frame } from "../../../lib/frames/index.ts";
 import { createContext } from "../../../lib/pipeline/context.ts";
 import { VAD_LAG_KEY } from "../../../lib/processors/voice/turn/vadLag.ts";
-import { vadProcessor, type StreamVad } from "../../../lib/processors/voice/vadProcessor.ts";
+import { VAD_LATER, vadProcessor, type LateVad, type StreamVad } from "../../../lib/processors/voice/vadProcessor.ts";
 import { audioStream, chunkAt, eventLog, make, marbles, scriptedDetector, wire } from "./turn/support.ts";
 
 const quietRoom = { min_volume: 0 };
@@ -62,19 +62,18 @@ describe("vadProcessor", () => {
     expect(seen.indexOf(vad[0]!)).toBe(35);
   });
 
-  it("with an async analyzer, passes audio at once and emits VAD frames in order when results arrive", async () => {
+  it("with an analyzer that answers later, passes audio at once and emits VAD frames when its results arrive", () => {
     const script = new Map<number, VADEvent>([
       [3, { type: "speech_start", atMs: 80, onsetMs: 0, startSecs: 0.2 }],
       [6, { type: "speech_stop", atMs: 140, onsetMs: 100, stopSecs: 0.2 }],
     ]);
+    const waiting: Array<() => void> = [];
     let calls = 0;
-    const order: number[] = [];
     const slow: StreamVad = {
-      analyze: () => {
+      analyze: (_pcm, late) => {
         const n = calls++;
-        order.push(n);
-        // Later chunks resolve sooner: the processor must still keep them in order.
-        return new Promise((resolve) => setTimeout(() => resolve(script.has(n) ? [script.get(n)!] : []), 10 - n));
+        waiting.push(() => late.events(script.has(n) ? [script.get(n)!] : []));
+        return VAD_LATER;
       },
     };
     const down = new Subject<Frame>();
@@ -82,20 +81,58 @@ describe("vadProcessor", () => {
     vadProcessor(createContext(), { analyzer: slow }).link({ down, up: new Subject<Frame>() }).down.subscribe((f) => seen.push(f));
     for (let k = 0; k < 8; k++) down.next(chunkAt(k));
     expect(seen.map((f) => f.type)).toEqual(Array(8).fill("InputAudioRawFrame"));
-    await vi.waitFor(() => expect(order).toHaveLength(8), { timeout: 5000 });
-    await vi.waitFor(() => expect(seen.slice(8).map((f) => f.type)).toEqual(["VADUserStartedSpeakingFrame", "VADUserStoppedSpeakingFrame"]));
-    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    for (const deliver of waiting.splice(0, 4)) deliver();
+    expect(seen.slice(8).map((f) => f.type)).toEqual(["VADUserStartedSpeakingFrame"]);
+    for (const deliver of waiting.splice(0)) deliver();
+    expect(seen.slice(8).map((f) => f.type)).toEqual(["VADUserStartedSpeakingFrame", "VADUserStoppedSpeakingFrame"]);
   });
 
-  it("drops async results after unsubscription", async () => {
+  it("drops late results after unsubscription and from before a CancelFrame", () => {
+    const lates: LateVad[] = [];
+    const analyzer: StreamVad = {
+      analyze: (_pcm, late) => {
+        lates.push(late);
+        return VAD_LATER;
+      },
+    };
+    const start: VADEvent = { type: "speech_start", atMs: 20, onsetMs: 0, startSecs: 0.2 };
     const down = new Subject<Frame>();
     const seen: Frame[] = [];
-    const late: StreamVad = { analyze: () => Promise.resolve([{ type: "speech_start", atMs: 20, onsetMs: 0, startSecs: 0.2 }]) };
-    const sub = vadProcessor(createContext(), { analyzer: late }).link({ down, up: new Subject<Frame>() }).down.subscribe((f) => seen.push(f));
+    const sub = vadProcessor(createContext(), { analyzer }).link({ down, up: new Subject<Frame>() }).down.subscribe((f) => seen.push(f));
     down.next(chunkAt(0));
+    down.next(make("CancelFrame", {}));
+    down.next(chunkAt(1));
+    lates[0]!.events([start]);
+    expect(seen.map((f) => f.type)).toEqual(["InputAudioRawFrame", "CancelFrame", "InputAudioRawFrame"]);
+    lates[1]!.events([start]);
+    expect(seen.at(-1)?.type).toBe("VADUserStartedSpeakingFrame");
+    down.next(chunkAt(2));
     sub.unsubscribe();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(seen.map((f) => f.type)).toEqual(["InputAudioRawFrame"]);
+    lates[2]!.events([start]);
+    expect(seen.filter((f) => f.type === "VADUserStartedSpeakingFrame")).toHaveLength(1);
+  });
+
+  it("a late failure is reported upstream and stops the VAD; audio keeps passing", () => {
+    const lates: LateVad[] = [];
+    const analyzer: StreamVad = {
+      analyze: (_pcm, late) => {
+        lates.push(late);
+        return VAD_LATER;
+      },
+    };
+    const down = new Subject<Frame>();
+    const up = new Subject<Frame>();
+    const seenDown: Frame[] = [];
+    const seenUp: Frame[] = [];
+    const ends = vadProcessor(createContext(), { analyzer }).link({ down, up });
+    ends.down.subscribe((f) => seenDown.push(f));
+    ends.up.subscribe((f) => seenUp.push(f));
+    down.next(chunkAt(0));
+    lates[0]!.error(new Error("batch failed"));
+    down.next(chunkAt(1));
+    expect(lates).toHaveLength(1);
+    expect(seenDown.map((f) => f.type)).toEqual(["InputAudioRawFrame", "InputAudioRawFrame"]);
+    expect(seenUp).toMatchObject([{ type: "ErrorFrame", fatal: false, error: "VAD stopped: batch failed" }]);
   });
 
   it("forces a stop when audio stops arriving mid-speech for 1 s", () => {

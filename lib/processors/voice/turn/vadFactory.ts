@@ -6,15 +6,15 @@
 // takes). The energy detector works at any rate and only needs mono.
 //
 // Silero runs batched across all sessions of the process (lib/audio/vad/sileroBatch.ts): a
-// stream's analyze() queues the windows its audio completes and returns a Promise of the VAD
-// events, settled once their batch has run: after this poll phase (< 1 ms), or up to 5 ms
-// later from ~13 sessions up, where waiting gathers bigger batches (sileroBatch.ts). The
-// VADAnalyzer state machine is the same one as for the synchronous detectors: it is fed each
-// chunk once its probabilities are in, chunks in order. Windows too quiet to pass the volume
-// gate (min_volume) are not run at all: a volume meter here, ahead of the analyzer's own, tells
-// the batcher which ones may be speech. A chunk that queues no window while nothing is in
-// flight is analysed at once (no Promise): 3 of 8 transport frames of 20 ms, and every frame
-// of a quiet microphone.
+// stream's analyze() queues the windows its audio completes and answers VAD_LATER; the chunk is
+// analysed once its windows' probabilities come back from their batch: after this poll phase
+// (< 1 ms), or up to 5 ms later from ~13 sessions up, where waiting gathers bigger batches
+// (sileroBatch.ts). The VADAnalyzer state machine is the same one as for the synchronous
+// detectors: it is fed each chunk once its probabilities are in, chunks in order. Windows too
+// quiet to pass the volume gate (min_volume) are not run at all: a volume meter here, ahead of
+// the analyzer's own, tells the batcher which ones may be speech. A chunk whose windows are all
+// known at once (none, or only skipped ones, and nothing ahead of it in flight) is answered at
+// once: 3 of 8 transport frames of 20 ms, and every frame of a quiet microphone.
 //
 // Silero's model is loaded in `setup()` (once per process; silero-model.ts caches it) and only
 // then: importing this file does not load onnxruntime, so energy-only servers never pay for it.
@@ -24,11 +24,11 @@ import { VADAnalyzer } from "../../../audio/vad/analyzer.ts";
 import type { VoiceDetector } from "../../../audio/vad/detector.ts";
 import { EnergyVad } from "../../../audio/vad/energy.ts";
 import type { VADParams } from "../../../audio/vad/params.ts";
-import type { SileroBatchStream } from "../../../audio/vad/sileroBatch.ts";
+import type { SileroBatchStream, WindowSink } from "../../../audio/vad/sileroBatch.ts";
 import { VolumeMeter } from "../../../audio/vad/volume.ts";
 import { downmixToMono, pcmBytesToInt16 } from "../../../audio/pcm.ts";
 import { StreamResampler } from "../../../audio/resampler.ts";
-import type { AudioFormat, StreamVad } from "../vadProcessor.ts";
+import { VAD_LATER, type AudioFormat, type LateVad, type StreamVad } from "../vadProcessor.ts";
 
 export type VadType = "silero" | "energy";
 
@@ -120,12 +120,13 @@ class MonoVadStream implements StreamVad {
 
 /**
  * The VADAnalyzer's detector for batched Silero: hands out the probabilities of the chunk
- * being analysed, which the stream put here once its batch had run.
+ * being analysed, which the stream put here once its windows had run.
  */
 class ReadyProbabilities implements VoiceDetector {
   readonly sampleRate: number;
   readonly windowSamples: number;
-  next: number[] = [];
+  /** Reused for every chunk: the analyzer reads it within analyze() and keeps nothing. */
+  readonly next: number[] = [];
 
   constructor(private readonly stream: SileroBatchStream) {
     this.sampleRate = stream.sampleRate;
@@ -133,30 +134,42 @@ class ReadyProbabilities implements VoiceDetector {
   }
 
   probabilities(): number[] {
-    const ready = this.next;
-    this.next = [];
-    return ready;
+    return this.next;
   }
 
   reset(): void {
     this.stream.reset();
-    this.next = [];
+    this.next.length = 0;
   }
 }
 
-type Outcome = { readonly probabilities: number[] } | { readonly error: unknown };
+const NO_EVENTS: readonly VADEvent[] = Object.freeze([]);
 
-/** One stream's VAD over batched Silero: analyze() returns a Promise when windows are queued. */
-class BatchedSileroVadStream implements StreamVad {
+/**
+ * One stream's VAD over batched Silero. analyze() answers at once when every window the chunk
+ * completes is known at once (skipped by the volume gate, nothing ahead in flight); otherwise
+ * it answers VAD_LATER and the chunk is analysed when the stream hands its last probability to
+ * this sink, chunks in order. Nothing per chunk is allocated but the place in the queue.
+ */
+class BatchedSileroVadStream implements StreamVad, WindowSink {
   private readonly ready: ReadyProbabilities;
   private readonly analyzer: VADAnalyzer;
   /** Runs ahead of the analyzer's meter (it sees chunks as they arrive) to find windows that cannot be speech. */
   private readonly meter: VolumeMeter;
-  /** Settles after the last chunk handed in has been applied: the next one waits for it. */
-  private tail: Promise<unknown> | undefined;
-  private inFlight = 0;
-  /** Bumped by reset(): chunks from before it are not applied. */
-  private generation = 0;
+  private mask = new Uint8Array(8);
+  /** Chunks waiting for probabilities, oldest at `head`, with how many windows each completes. */
+  private readonly chunks: Array<Int16Array | undefined> = [];
+  private readonly chunkWindows: number[] = [];
+  private head = 0;
+  /** Probabilities received and not yet used, oldest at `taken`. */
+  private readonly probabilities: number[] = [];
+  private taken = 0;
+  /** A failed window's error, for the chunk holding probability number `failedAt` (counted like `taken`). */
+  private failure: { readonly error: Error; readonly at: number } | undefined;
+  /** Where results of chunks that could not be answered at once go. */
+  private late: LateVad | undefined;
+  /** Set while analyze() runs: the chunk's events if it could be analysed at once. */
+  private sync: { events: readonly VADEvent[] } | undefined;
 
   constructor(
     private readonly stream: SileroBatchStream,
@@ -166,37 +179,27 @@ class BatchedSileroVadStream implements StreamVad {
     this.ready = new ReadyProbabilities(stream);
     this.analyzer = new VADAnalyzer(this.ready, params);
     this.meter = new VolumeMeter(stream.windowSamples);
+    stream.setSink(this);
   }
 
   get params(): VADParams {
     return this.analyzer.params;
   }
 
-  analyze(pcm: Uint8Array): readonly VADEvent[] | Promise<readonly VADEvent[]> {
+  analyze(pcm: Uint8Array, late: LateVad): readonly VADEvent[] | typeof VAD_LATER {
+    this.late = late;
     const samples = this.input.samples(pcm);
-    const pending = this.stream.push(samples, this.maySpeak(samples));
-    if (pending.queued === 0 && this.inFlight === 0) return this.apply(samples, new Array<number>(pending.windows).fill(0));
-    const generation = this.generation;
-    const windows = pending.windows;
-    // Handled at once, so a failed batch is never an unhandled rejection while earlier chunks wait.
-    const outcome: Promise<Outcome> = pending.probabilities.then(
-      (probabilities) => ({ probabilities }),
-      (error: unknown) => ({ error }),
-    );
-    this.inFlight++;
-    const result = (this.tail ? this.tail.then(() => outcome) : outcome).then((done) => {
-      this.inFlight--;
-      if (generation !== this.generation) return [];
-      if ("error" in done) {
-        // Keep the analyzer's clock in step with the stream: the windows that could not be
-        // analysed count as non-speech, and whatever they would cause is dropped with the error.
-        this.apply(samples, new Array<number>(windows).fill(0));
-        throw done.error;
-      }
-      return this.apply(samples, done.probabilities);
-    });
-    this.tail = result.then(noop, noop);
-    return result;
+    this.chunks.push(samples);
+    this.chunkWindows.push(this.stream.windowsIn(samples.length));
+    const answer = { events: NO_EVENTS };
+    this.sync = answer;
+    try {
+      this.stream.write(samples, this.maySpeak(samples));
+      this.drain();
+    } finally {
+      this.sync = undefined;
+    }
+    return this.head === this.chunks.length ? answer.events : VAD_LATER;
   }
 
   setParams(params: Partial<VADParams>): void {
@@ -204,22 +207,94 @@ class BatchedSileroVadStream implements StreamVad {
   }
 
   reset(): void {
-    this.generation++;
     this.analyzer.reset();
     this.input.reset();
     this.meter.reset();
+    this.forget();
   }
 
-  /** Per window this chunk completes: may the volume gate let it count as speech? Undefined when the gate is off. */
-  private maySpeak(samples: Int16Array): boolean[] | undefined {
+  window(probability: number): void {
+    this.probabilities.push(probability);
+    this.drain();
+  }
+
+  failed(error: Error): void {
+    this.failure ??= { error, at: this.probabilities.length };
+    this.window(0);
+  }
+
+  /** Per window this chunk completes: 1 when the volume gate may let it count as speech. Undefined when the gate is off. */
+  private maySpeak(samples: Int16Array): Uint8Array | undefined {
     const minVolume = this.analyzer.params.min_volume;
-    return this.meter.measure(samples, minVolume > 0)?.map((volume) => volume >= minVolume);
+    const windows = this.meter.measure(samples, minVolume > 0);
+    if (windows < 0) return undefined;
+    if (windows > this.mask.length) this.mask = new Uint8Array(windows * 2);
+    const levels = this.meter.levels;
+    for (let i = 0; i < windows; i++) this.mask[i] = (levels[i] as number) >= minVolume ? 1 : 0;
+    return this.mask;
   }
 
-  private apply(samples: Int16Array, probabilities: number[]): readonly VADEvent[] {
-    this.ready.next = probabilities;
-    return this.analyzer.analyze(samples);
+  /** Analyses every chunk at the head whose probabilities are all in, in order. */
+  private drain(): void {
+    while (this.head < this.chunks.length) {
+      const windows = this.chunkWindows[this.head] as number;
+      if (this.probabilities.length - this.taken < windows) return;
+      const samples = this.chunks[this.head] as Int16Array;
+      this.chunks[this.head] = undefined;
+      this.head++;
+      const next = this.ready.next;
+      next.length = windows;
+      for (let i = 0; i < windows; i++) next[i] = this.probabilities[this.taken + i] as number;
+      const failure = this.failure && this.failure.at < this.taken + windows ? this.failure : undefined;
+      this.taken += windows;
+      if (failure) this.failure = undefined;
+      this.settle(samples, failure?.error);
+    }
+    this.compact();
+  }
+
+  /** Feeds one chunk to the analyzer and hands its events (or its batch's error) on. */
+  private settle(samples: Int16Array, error: Error | undefined): void {
+    let events: readonly VADEvent[];
+    try {
+      // A failed window counts as non-speech, so the analyzer's clock stays in step with the stream.
+      events = this.analyzer.analyze(samples);
+    } catch (caught) {
+      if (this.sync) throw caught;
+      this.late?.error(caught);
+      return;
+    }
+    if (error) {
+      if (this.sync) throw error;
+      this.late?.error(error);
+    } else if (this.sync) {
+      this.sync.events = events;
+    } else if (events.length > 0) {
+      this.late?.events(events);
+    }
+  }
+
+  /** Empties the queues once every chunk in them is analysed: they never grow past what is in flight. */
+  private compact(): void {
+    if (this.head === this.chunks.length) {
+      this.forget();
+    } else if (this.head >= 64) {
+      // Always something in flight (a loaded server): drop the analysed front now and then.
+      this.chunks.splice(0, this.head);
+      this.chunkWindows.splice(0, this.head);
+      this.head = 0;
+      this.probabilities.splice(0, this.taken);
+      if (this.failure) this.failure = { error: this.failure.error, at: this.failure.at - this.taken };
+      this.taken = 0;
+    }
+  }
+
+  private forget(): void {
+    this.chunks.length = 0;
+    this.chunkWindows.length = 0;
+    this.head = 0;
+    this.probabilities.length = 0;
+    this.taken = 0;
+    this.failure = undefined;
   }
 }
-
-function noop(): void {}

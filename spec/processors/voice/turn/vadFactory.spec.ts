@@ -1,18 +1,18 @@
 // The Silero VAD the server builds (vadAnalyzerFactory, vad_type "silero") runs batched across
-// streams and answers with Promises; on real flite speech it must find the very events the
-// synchronous VADAnalyzer over SileroVad finds, whether the caller waits for each chunk (as
-// the vad processor does) or hands in many chunks before any result, and with other streams
-// sharing its batches. Windows too quiet for the volume gate are not run at all, without
-// changing any event. A chunk that queues no window while nothing is in flight is answered at
-// once; reset() drops what was queued.
+// streams and answers VAD_LATER, delivering through the LateVad it was handed; on real flite
+// speech it must find the very events the synchronous VADAnalyzer over SileroVad finds, whether
+// the caller waits for each chunk or hands in many chunks before any result, and with other
+// streams sharing its batches. Windows too quiet for the volume gate are not run at all, without
+// changing any event. A chunk whose windows are all known at once is answered at once; reset()
+// drops what was queued.
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { int16ToPcmBytes } from "../../../../lib/audio/pcm.ts";
 import { VADAnalyzer, type VADEvent } from "../../../../lib/audio/vad/analyzer.ts";
 import { createSileroVad } from "../../../../lib/audio/vad/silero.ts";
-import { sharedSileroBatcher } from "../../../../lib/audio/vad/sileroBatch.ts";
+import { sharedSileroBatcher, type SileroBatcher } from "../../../../lib/audio/vad/sileroBatch.ts";
 import { vadAnalyzerFactory } from "../../../../lib/processors/voice/turn/vadFactory.ts";
-import type { StreamVad } from "../../../../lib/processors/voice/vadProcessor.ts";
+import { VAD_LATER, type StreamVad } from "../../../../lib/processors/voice/vadProcessor.ts";
 import { missingPrograms } from "../../../support/programs.ts";
 import { makeSpeechWav } from "../../../support/speech.ts";
 
@@ -35,6 +35,32 @@ async function silero(rate: number, params?: { min_volume: number }): Promise<St
   const factory = vadAnalyzerFactory({ type: "silero", ...(params ? { params } : {}) });
   await factory.setup();
   return factory.create({ sampleRate: rate, numChannels: 1 });
+}
+
+/** Feeds a stream as the vad processor does: events in order, whether answered at once or later. */
+function feeder(vad: StreamVad) {
+  const events: VADEvent[] = [];
+  const errors: unknown[] = [];
+  let later = 0;
+  const late = { events: (evs: readonly VADEvent[]) => void events.push(...evs), error: (error: unknown) => void errors.push(error) };
+  return {
+    events,
+    errors,
+    get later() {
+      return later;
+    },
+    feed(chunk: Uint8Array): void {
+      const result = vad.analyze(chunk, late);
+      if (result === VAD_LATER) later++;
+      else events.push(...result);
+    },
+  };
+}
+
+/** Lets the batcher run everything queued (its flush is a setImmediate or a short linger timer). */
+async function drained(batcher: SileroBatcher): Promise<void> {
+  do await new Promise((resolve) => setImmediate(resolve));
+  while (batcher.pending > 0);
 }
 
 /** The process-wide batcher the factory uses, and its counters now. */
@@ -67,18 +93,17 @@ describe.skipIf(skip)("batched Silero VAD from vadAnalyzerFactory", () => {
     const other = await silero(8000);
     const mine = chunks(speech, 16000);
     const theirs = chunks(speech8k, 8000);
-    const events: VADEvent[] = [];
-    const otherEvents: VADEvent[] = [];
-    let promises = 0;
+    const mineFed = feeder(vad);
+    const theirsFed = feeder(other);
     for (const [k, chunk] of mine.entries()) {
-      const result = vad.analyze(chunk);
-      const otherResult = theirs[k] ? other.analyze(theirs[k]) : [];
-      if (!Array.isArray(result)) promises++;
-      events.push(...(await result));
-      otherEvents.push(...(await otherResult));
+      mineFed.feed(chunk);
+      if (theirs[k]) theirsFed.feed(theirs[k]);
+      await drained(batcher);
     }
-    expect(events).toEqual(expected);
-    expect(otherEvents).toEqual(await syncEvents(speech8k, 8000));
+    expect(mineFed.events).toEqual(expected);
+    expect(theirsFed.events).toEqual(await syncEvents(speech8k, 8000));
+    expect([...mineFed.errors, ...theirsFed.errors]).toEqual([]);
+    const promises = mineFed.later;
     // 20 ms chunks, 32 ms windows: 5 of 8 chunks complete a window, but only those the volume
     // gate may let through wait for a batch; the silences around the sentences are not run.
     const windows = Math.floor(speech.length / 512);
@@ -91,42 +116,49 @@ describe.skipIf(skip)("batched Silero VAD from vadAnalyzerFactory", () => {
   it("with the volume gate off (min_volume 0), runs every window and still finds the same events", async () => {
     const vad = await silero(16000, { min_volume: 0 });
     const { batcher, before } = await batchCounts();
-    let promises = 0;
-    const events: VADEvent[] = [];
+    const fed = feeder(vad);
     for (const chunk of chunks(speech, 16000)) {
-      const result = vad.analyze(chunk);
-      if (!Array.isArray(result)) promises++;
-      events.push(...(await result));
+      fed.feed(chunk);
+      await drained(batcher);
     }
-    expect(events).toEqual(await syncEvents(speech, 16000, { min_volume: 0 }));
-    expect(promises).toBe(Math.floor(speech.length / 512));
+    expect(fed.events).toEqual(await syncEvents(speech, 16000, { min_volume: 0 }));
+    expect(fed.later).toBe(Math.floor(speech.length / 512));
     expect(batcher.stats.skipped).toBe(before.skipped);
   });
 
   it("applies chunks in order when many are handed in before any result", async () => {
     const vad = await silero(16000);
-    const results = chunks(speech, 16000).map((chunk) => vad.analyze(chunk));
-    const events = (await Promise.all(results)).flat();
-    expect(events).toEqual(expected);
+    const fed = feeder(vad);
+    for (const chunk of chunks(speech, 16000)) fed.feed(chunk);
+    await drained(await sharedSileroBatcher());
+    expect(fed.events).toEqual(expected);
   });
 
   it("answers at once when a chunk completes no window and nothing is queued", async () => {
     const vad = await silero(16000, { min_volume: 0 });
-    const first = vad.analyze(int16ToPcmBytes(speech.subarray(0, 320)));
-    expect(first).toEqual([]);
-    expect(Array.isArray(first)).toBe(true);
-    const second = vad.analyze(int16ToPcmBytes(speech.subarray(320, 640)));
-    expect(Array.isArray(second)).toBe(false);
-    expect(await second).toEqual([]);
+    const fed = feeder(vad);
+    fed.feed(int16ToPcmBytes(speech.subarray(0, 320)));
+    expect(fed.later).toBe(0);
+    fed.feed(int16ToPcmBytes(speech.subarray(320, 640)));
+    expect(fed.later).toBe(1);
+    // Queued behind that window, a chunk that completes none waits for it too: order holds.
+    fed.feed(int16ToPcmBytes(speech.subarray(640, 700)));
+    expect(fed.later).toBe(2);
+    await drained(await sharedSileroBatcher());
+    expect(fed.events).toEqual([]);
+    expect(fed.errors).toEqual([]);
   });
 
   it("drops queued chunks on reset() and starts over at audio time 0", async () => {
     const vad = await silero(16000);
     const all = chunks(speech, 16000);
-    const before = all.slice(0, 100).map((chunk) => vad.analyze(chunk));
+    const before = feeder(vad);
+    for (const chunk of all.slice(0, 100)) before.feed(chunk);
     vad.reset?.();
-    const after = all.map((chunk) => vad.analyze(chunk));
-    expect((await Promise.all(before)).flat()).toEqual([]);
-    expect((await Promise.all(after)).flat()).toEqual(expected);
+    const after = feeder(vad);
+    for (const chunk of all) after.feed(chunk);
+    await drained(await sharedSileroBatcher());
+    expect(before.events).toEqual([]);
+    expect(after.events).toEqual(expected);
   });
 });
