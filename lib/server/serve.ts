@@ -3,7 +3,8 @@
 //   validate plugins (an unknown plugin throws PluginError: the CLI prints it and exits 1)
 //   → HTTP(S) server with the core routes and /ws → listen → print the URL
 //   → on SIGTERM/SIGINT: stop accepting, end every session with an EndFrame (queued audio
-//     plays out), cancel whatever is left after 10 s, close the server, exit 0.
+//     plays out), cancel whatever is left after 10 s, close the server, exit 0. A second
+//     signal at least SAME_SIGNAL_MS later exits at once; one sooner is the same stop twice.
 //
 // close() runs the same shutdown without exiting (tests, embedding).
 //
@@ -25,6 +26,9 @@ import { runnerExtension } from "./runnerRoutes.ts";
 import { staticExtension } from "./static.ts";
 import { prepareVoice, withPluginDefaults } from "./voiceStage.ts";
 import { webrtcExtension } from "./webrtcRoutes.ts";
+
+/** Signals this close together are one stop delivered twice (see onSignal). */
+const SAME_SIGNAL_MS = 250;
 
 /** The endpoints every server has beyond the core routes; each checks the config it needs. */
 export const DEFAULT_EXTENSIONS: readonly ServerExtension[] = [webrtcExtension, runnerExtension, staticExtension];
@@ -157,7 +161,18 @@ export async function serve(config: VoxrayConfig, options: ServeOptions = {}): P
       log.info({ event: "stopped" }, "server stopped");
     })());
 
+  let signalledAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
+    const now = performance.now();
+    if (signalledAt !== undefined) {
+      // One stop can arrive twice at once (a terminal's Ctrl-C reaches both the CLI that
+      // relaunched this process and this process; a supervisor signals the whole group): only
+      // a later signal means "now".
+      if (now - signalledAt < SAME_SIGNAL_MS) return;
+      log.warn({ event: "signal", signal }, "second signal: exiting without waiting for sessions");
+      process.exit(1);
+    }
+    signalledAt = now;
     log.info({ event: "signal", signal }, "signal received");
     void close().then(
       () => process.exit(0),
@@ -169,8 +184,8 @@ export async function serve(config: VoxrayConfig, options: ServeOptions = {}): P
   };
   const handleSignals = options.handleSignals !== false;
   if (handleSignals) {
-    process.once("SIGTERM", onSignal);
-    process.once("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
   }
   function removeSignalHandlers(): void {
     if (!handleSignals) return;

@@ -13,6 +13,7 @@
 
 import { cpus, totalmem } from "node:os";
 import { writeFileSync } from "node:fs";
+import { serverNodeFlags } from "../../lib/server/nodeFlags.ts";
 import { canPin, pinSelf, spawnChild } from "./load/children.ts";
 import { Collector } from "./load/collector.ts";
 import { CPU_LIMIT_PCT, ELD_P99_LIMIT_MS, measureLevel } from "./load/level.ts";
@@ -32,6 +33,8 @@ async function main(): Promise<void> {
   const cpuList = cpus();
   const pin = opts.pin && canPin(cpuList.length);
   if (pin) pinSelf(1);
+  // What `voxray serve` would run under on the server's CPUs (one core when pinned), then --server-node-flags.
+  const serverFlags = [...serverNodeFlags(pin ? 1 : undefined), ...opts.serverNodeFlags];
 
   console.log("# Voxray load benchmark");
   console.log(`date ${new Date().toISOString()} · node ${process.version} · ${cpuList.length} × ${cpuList[0]?.model ?? "?"} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
@@ -39,7 +42,7 @@ async function main(): Promise<void> {
     `server ${pin ? "pinned to core 0" : "NOT pinned"}, generator + stand-in ${pin ? "on core 1" : "unpinned"} · wire ${opts.format} · ` +
       `stand-in STT ${opts.sttMs} / LLM first token ${opts.ttftMs} / TTS first audio ${opts.ttsMs} ms · turn_stop_secs ${opts.turnStopSecs} · ` +
       `barge-in ${Math.round(opts.bargeInRatio * 100)} % of answers · window ${opts.windowSecs} s · session stage as serve() builds it` +
-      (opts.serverNodeFlags.length > 0 ? ` · server node flags ${opts.serverNodeFlags.join(" ")}` : ""),
+      ` · server node flags ${serverFlags.join(" ") || "none"}`,
   );
 
   const missing = missingPrograms({ flite: "flite", sox: "sox" });
@@ -64,7 +67,7 @@ async function main(): Promise<void> {
   const server = spawnChild<ServerReply>({
     module: "./serverChild.ts",
     exposeGc: true,
-    nodeFlags: opts.serverNodeFlags,
+    nodeFlags: serverFlags,
     env: {
       BENCH_SERVER_OPTIONS: JSON.stringify({
         baseURL,

@@ -4,7 +4,7 @@
 // by spec/config/cli.spec.ts.
 
 import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -107,27 +107,51 @@ describe("voxray serve", () => {
   });
 
   it.runIf(existsSync(SERVE_MODULE))("starts the server with flag overrides, then shuts down cleanly on SIGTERM", async () => {
-    const config = file("echo.json", { port: 8080, host: "0.0.0.0", plugins: ["echo"], log_level: "silent" });
-    const child = spawn(process.execPath, [BIN, "serve", "--config", config, "--port", "0", "--host", "127.0.0.1"], {
-      cwd: dir,
-      env: cleanEnv,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
-    const url = await new Promise<string | undefined>((done) => {
-      child.stdout.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString();
-        const found = /http:\/\/127\.0\.0\.1:\d+/.exec(stdout);
-        if (found) done(found[0]);
-      });
-      void exited.then(() => done(undefined));
-    });
-    expect(url, stderr).toBeDefined();
+    const { child, url, stderr, exited } = await serve();
+    expect(url, stderr()).toBeDefined();
     // A served request proves start-up has finished (signal handlers included).
     expect((await fetch(`${url}/health`)).status).toBeLessThan(500);
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
   });
+
+  // On one core the CLI restarts itself with --single-threaded-gc (lib/server/nodeFlags.ts);
+  // VOXRAY_NODE_FLAGS asks for it here whatever the machine has.
+  it.runIf(existsSync(SERVE_MODULE) && existsSync("/proc/self/task"))(
+    "restarts itself with the node flags it needs; one stop signalled to both processes at once is one graceful stop",
+    async () => {
+      const { child, url, stderr, exited } = await serve({ VOXRAY_NODE_FLAGS: "--single-threaded-gc" });
+      expect(url, stderr()).toBeDefined();
+      expect((await fetch(`${url}/health`)).status).toBeLessThan(500);
+      const server = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/)[0]);
+      expect(readFileSync(`/proc/${server}/cmdline`, "utf8").split("\0")).toContain("--single-threaded-gc");
+      // As a supervisor that signals the whole group: the parent passes its copy on as well.
+      process.kill(server, "SIGTERM");
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect(stderr()).not.toContain("second signal");
+    },
+  );
 });
+
+/** `voxray serve` on an echo config and a free port: the process, the URL it printed (undefined if it exited first). */
+async function serve(env: Record<string, string> = {}) {
+  const config = file("echo.json", { port: 8080, host: "0.0.0.0", plugins: ["echo"], log_level: "warn" });
+  const child = spawn(process.execPath, [BIN, "serve", "--config", config, "--port", "0", "--host", "127.0.0.1"], {
+    cwd: dir,
+    env: { ...cleanEnv, ...env },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+  const url = await new Promise<string | undefined>((done) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const found = /http:\/\/127\.0\.0\.1:\d+/.exec(stdout);
+      if (found) done(found[0]);
+    });
+    void exited.then(() => done(undefined));
+  });
+  return { child, url, exited, stderr: () => stderr + stdout };
+}

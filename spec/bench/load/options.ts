@@ -15,7 +15,8 @@
 //   --no-pin                  do not pin the server to core 0 and the generator to core 1
 //   --json FILE               also write every figure as JSON
 //   --server-prof DIR         write a CPU profile and an allocation profile of the server over each measurement window to DIR
-//   --server-node-flags=…     extra node flags for the server (e.g. --server-node-flags="--max-semi-space-size=32")
+//   --server-node-flags=…     node flags for the server after those `voxray serve` picks for one core
+//                             (lib/server/nodeFlags.ts; VOXRAY_NODE_FLAGS= turns those off), e.g. "--max-semi-space-size=32"
 
 import { parseArgs } from "node:util";
 import type { WireFormat } from "./wire.ts";

@@ -3,6 +3,7 @@
 // snapshots, and a quiet stretch with sessions up.
 
 import type { Redis } from "ioredis";
+import { serverNodeFlags } from "../../../lib/server/nodeFlags.ts";
 import { spawnChild, type Child } from "../load/children.ts";
 import { addDeltas, delta, EMPTY_DELTA, meanKeyBytes, snapshot, type RedisDelta } from "./redisStats.ts";
 import type { CommandCounts, InstanceReply, InstanceStatus, RouteTimings } from "./protocol.ts";
@@ -34,6 +35,7 @@ export async function startInstance(name: string, redisUrl: string, keyPrefix: s
   const child = spawnChild<InstanceReply>({
     module: "../scale/instanceChild.ts",
     env: { SCALE_INSTANCE_OPTIONS: JSON.stringify({ name, redisUrl, keyPrefix }) },
+    nodeFlags: serverNodeFlags(core !== undefined ? 1 : undefined),
     ...(core !== undefined ? { core } : {}),
   });
   const ready = await child.first<Extract<InstanceReply, { type: "ready" }>>("ready");
