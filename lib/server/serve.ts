@@ -151,15 +151,20 @@ export async function serve(config: VoxrayConfig, options: ServeOptions = {}): P
   const url = `${tls ? "https" : "http"}://${reachableHost(host)}:${address.port}`;
 
   let closing: Promise<void> | null = null;
-  const close = (): Promise<void> =>
+  const shutdown = (): Promise<void> =>
     (closing ??= (async () => {
-      removeSignalHandlers();
       log.info({ event: "shutdown", sessions: sessions.size }, "shutting down");
       http.stopAccepting();
       await sessions.shutdown(shutdownTimeoutMs);
       await http.close();
       log.info({ event: "stopped" }, "server stopped");
     })());
+  // Called from outside, the server lets go of the process's signals; after a signal they stay
+  // with it until exit, so a second one is judged by onSignal.
+  const close = (): Promise<void> => {
+    removeSignalHandlers();
+    return shutdown();
+  };
 
   let signalledAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -174,7 +179,7 @@ export async function serve(config: VoxrayConfig, options: ServeOptions = {}): P
     }
     signalledAt = now;
     log.info({ event: "signal", signal }, "signal received");
-    void close().then(
+    void shutdown().then(
       () => process.exit(0),
       (error: unknown) => {
         log.error({ err: error }, "shutdown failed");
