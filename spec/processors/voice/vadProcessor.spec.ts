@@ -17,6 +17,20 @@ import { audioStream, chunkAt, eventLog, make, marbles, scriptedDetector, wire }
 const quietRoom = { min_volume: 0 };
 const analyzerFor = (speech: readonly (readonly [number, number])[], params = {}) => new VADAnalyzer(scriptedDetector(speech), { ...quietRoom, ...params });
 
+/** An analyzer that answers every chunk later, keeping each call's LateVad for the spec to use. */
+function answersLater(): { analyzer: StreamVad; lates: LateVad[] } {
+  const lates: LateVad[] = [];
+  return {
+    lates,
+    analyzer: {
+      analyze: (_pcm, late) => {
+        lates.push(late);
+        return VAD_LATER;
+      },
+    },
+  };
+}
+
 describe("vadProcessor", () => {
   it("reports speech start_secs after the onset and stop_secs after the end (audio time)", () => {
     marbles(({ expectObservable }, ctx, ts) => {
@@ -88,13 +102,7 @@ describe("vadProcessor", () => {
   });
 
   it("drops late results after unsubscription and from before a CancelFrame", () => {
-    const lates: LateVad[] = [];
-    const analyzer: StreamVad = {
-      analyze: (_pcm, late) => {
-        lates.push(late);
-        return VAD_LATER;
-      },
-    };
+    const { analyzer, lates } = answersLater();
     const start: VADEvent = { type: "speech_start", atMs: 20, onsetMs: 0, startSecs: 0.2 };
     const down = new Subject<Frame>();
     const seen: Frame[] = [];
@@ -113,13 +121,7 @@ describe("vadProcessor", () => {
   });
 
   it("a late failure is reported upstream and stops the VAD; audio keeps passing", () => {
-    const lates: LateVad[] = [];
-    const analyzer: StreamVad = {
-      analyze: (_pcm, late) => {
-        lates.push(late);
-        return VAD_LATER;
-      },
-    };
+    const { analyzer, lates } = answersLater();
     const down = new Subject<Frame>();
     const up = new Subject<Frame>();
     const seenDown: Frame[] = [];
