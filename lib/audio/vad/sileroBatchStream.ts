@@ -138,11 +138,6 @@ export class SileroBatchStream {
     return this.pushWindows;
   }
 
-  /** Windows of the last write that were queued for inference. */
-  get lastQueued(): number {
-    return this.pushQueued;
-  }
-
   /** write() with a Promise of this audio's probabilities (specs and one-off callers). */
   push(pcm: Int16Array | Uint8Array, maySpeak?: ArrayLike<number | boolean>): PendingProbabilities {
     if (!this.sink) {
