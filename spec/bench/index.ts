@@ -153,13 +153,17 @@ async function main(): Promise<void> {
         `server run-queue wait ${fmt(r.runQueuePct, 1)} % of the window · Silero: ${sileroLine(r.silero, opts.windowSecs * 1000)}`,
     );
   }
-  if (rig.legs) {
+  if (rows.length > 0) {
     console.log("");
-    console.log(`where a turn's time goes, 1 session, median (p99) over ${rig.legs.matched} turns, ms:`);
+    console.log("where a turn's time goes, median (p99) ms, per level:");
+    const cells = rows.map((r) => r.legs.map((s) => `${fmt(s.p50)} (${fmt(s.p99)})`));
+    const widths = rows.map((r, j) => Math.max(`${r.level} sessions`.length, ...cells[j]!.map((c) => c.length)));
+    const legWidth = Math.max(...LEGS.map(([leg]) => leg.length));
+    console.log(`  ${"".padEnd(legWidth)}  ${rows.map((r, j) => `${r.level} sessions`.padStart(widths[j]!)).join("  ")}`);
     for (const [i, [leg, what]] of LEGS.entries()) {
-      const s = rig.legs.legs[i]!;
-      console.log(`  ${leg.padEnd(48)} ${fmt(s.p50).padStart(6)} (${fmt(s.p99)})   ${what}`);
+      console.log(`  ${leg.padEnd(legWidth)}  ${cells.map((c, j) => c[i]!.padStart(widths[j]!)).join("  ")}   ${what}`);
     }
+    console.log(`  turns matched to their requests: ${rows.map((r) => `${r.turnAdded.count}/${r.turnWire.count}`).join(", ")}`);
   }
   const best = [...rows].reverse().find((r) => !r.broke);
   console.log("");
@@ -170,7 +174,7 @@ async function main(): Promise<void> {
       : "no level held within the limits",
   );
   console.log(`total ${((performance.now() - runStarted) / 1000).toFixed(0)} s`);
-  if (opts.json) writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, opts, idle, rows, legs: rig.legs }, null, 2));
+  if (opts.json) writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, opts, idle, rows }, null, 2));
 }
 
 main().then(

@@ -16,6 +16,7 @@
 
 import WebSocket from "ws";
 import type { Collector } from "./collector.ts";
+import type { TurnRecord } from "./turnLegs.ts";
 import type { BenchMessage } from "./protocol.ts";
 import { FRAME_MS, FRAME_SAMPLES, RATE, type Utterance } from "./speech.ts";
 import { monoUs } from "./stats.ts";
@@ -39,6 +40,10 @@ type Mode = "speaking" | "waiting" | "pausing";
 
 interface PendingTurn {
   readonly eotUs: number;
+  /** From the server's "transcript" event (turnTag.ts). */
+  tag?: number;
+  /** Pushed to the collector at the first bot audio; gets the tag if that comes later. */
+  record?: TurnRecord;
   firstAudioUs?: number;
   botStartedSeen?: boolean;
   superseded?: boolean;
@@ -202,7 +207,8 @@ export class Caller {
     if (turn && turn.firstAudioUs === undefined && !turn.superseded) {
       turn.firstAudioUs = rxUs;
       this.opts.collector.turnWire.push((rxUs - turn.eotUs) / 1000 - this.opts.standInMs);
-      this.opts.collector.turnRecords.push({ eotUs: turn.eotUs, firstAudioUs: rxUs });
+      turn.record = turn.tag === undefined ? { eotUs: turn.eotUs, firstAudioUs: rxUs } : { eotUs: turn.eotUs, firstAudioUs: rxUs, turn: turn.tag };
+      this.opts.collector.turnRecords.push(turn.record);
     }
     if (this.mode === "waiting" && !this.answered) {
       this.answered = true;
@@ -233,6 +239,12 @@ export class Caller {
         this.interrupt = { atUs: message.t };
         // Audio already in flight when the decision was made arrives after it: it counts.
         setTimeout(() => this.settleInterrupt(), 1_000);
+        return;
+      case "transcript":
+        if (this.turn && this.turn.tag === undefined && !this.turn.superseded && message.turn !== undefined) {
+          this.turn.tag = message.turn;
+          if (this.turn.record) this.turn.record.turn = message.turn;
+        }
         return;
       case "interrupt_at_sink":
         if (this.interrupt) c.cutoffServer.push((message.t - this.interrupt.atUs) / 1000);

@@ -4,9 +4,9 @@
 import type { TurnRecord } from "./turnLegs.ts";
 
 export class Collector {
-  /** EOT decision (server) → first bot audio message received (client), minus stand-in latency. */
+  /** EOT decision (server) → first bot audio message received (client), minus the configured stand-in latencies. */
   turnWire: number[] = [];
-  /** EOT decision → BotStartedSpeaking in the server (first audio chunk handed to the socket), minus stand-in latency. */
+  /** EOT decision → BotStartedSpeaking in the server (first audio chunk handed to the socket), minus the configured stand-in latencies. */
   turnServer: number[] = [];
   /** Barge-in decision (server) → last bot audio message received (client); 0 when none came after it. */
   cutoffWire: number[] = [];
@@ -14,7 +14,7 @@ export class Collector {
   cutoffServer: number[] = [];
   /** How late each microphone frame left the generator against its deadline. */
   sendLate: number[] = [];
-  /** Each answered turn's end-of-turn stamp and first-audio arrival (for turnLegs at level 1). */
+  /** Each answered turn's end-of-turn stamp, first-audio arrival and turn tag (for turnLegs). */
   turnRecords: TurnRecord[] = [];
   /** End-of-turn decisions seen. */
   turns = 0;

@@ -25,7 +25,7 @@ export async function measureLevel(rig: Rig, level: number, base: MemoryReport):
   const windowMs = opts.windowSecs * 1000;
 
   await rig.standIn.ask({ cmd: "lateness" });
-  await rig.standIn.ask({ cmd: "trace" });
+  await rig.standIn.ask({ cmd: "trace" }); // forget what came before the window
   await promEldP99(rig.url);
   collector.reset();
   const genCpu = process.cpuUsage();
@@ -42,10 +42,8 @@ export async function measureLevel(rig: Rig, level: number, base: MemoryReport):
   const { lateness, cpuPct: standInCpuPct } = await rig.standIn.ask<Extract<StandInReply, { type: "lateness" }>>({ cmd: "lateness" });
   const mem = await memory(rig);
   const held = rig.callers.filter((c) => c.healthy).length;
-  if (level === 1) {
-    const { requests } = await rig.standIn.ask<Extract<StandInReply, { type: "trace" }>>({ cmd: "trace" });
-    rig.legs = turnLegs(collector.turnRecords, requests);
-  }
+  const { requests } = await rig.standIn.ask<Extract<StandInReply, { type: "trace" }>>({ cmd: "trace" });
+  const breakdown = turnLegs(collector.turnRecords, requests);
 
   const row: Omit<LevelRow, "broke"> = {
     level,
@@ -60,6 +58,8 @@ export async function measureLevel(rig: Rig, level: number, base: MemoryReport):
     gcPause: report.gcPause,
     gcTotalMs: report.gcTotalMs,
     gcKinds: report.gcKinds,
+    turnAdded: breakdown.added,
+    legs: breakdown.legs,
     turnWire: summarize(collector.turnWire),
     turnServer: summarize(collector.turnServer),
     cutoffWire: summarize(collector.cutoffWire),
@@ -85,7 +85,7 @@ export async function measureLevel(rig: Rig, level: number, base: MemoryReport):
     .join(", ");
   log(
     `level ${level}: ${((performance.now() - started) / 1000).toFixed(0)} s, CPU ${fmt(row.cpuPct, 0)} %, ELD p99 ${fmt(row.eld.p99, 2)} ms, ` +
-      `turn +${fmt(row.turnWire.p50)}/${fmt(row.turnWire.p99)} ms, ${row.turns} turns, ${row.failedTurns} failed, ` +
+      `turn +${fmt(row.turnAdded.p50)}/${fmt(row.turnAdded.p99)} ms (${row.turnAdded.count} matched), ${row.turns} turns, ${row.failedTurns} failed, ` +
       `${row.missedTurns} missed, server run-queue wait ${fmt(row.runQueuePct, 1)} %, generator CPU ${fmt(genCpuPct, 0)} %, stand-in CPU ${fmt(standInCpuPct, 0)} %, late p99 ${fmt(row.standInLateP99)} ms${broke ? ` → ${broke}` : ""}`,
   );
   if (row.generatorLate.p99 > GENERATOR_LATE_P99_LIMIT_MS) {

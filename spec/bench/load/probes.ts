@@ -5,7 +5,7 @@
 //   decisionProbe  after the voice stage: stamps the end-of-turn (UserStoppedSpeakingFrame)
 //                  and barge-in (InterruptionFrame) decisions in the same synchronous call that
 //                  made them (system frames pass every processor at once), and tells the client
-//                  in-band.
+//                  in-band; also each transcript's turn tag (turnTag.ts).
 //   tailProbe      last session stage: stamps BotStartedSpeakingFrame as it enters the pipeline
 //                  from the transport (the pacer emits it right after handing the first audio
 //                  chunk of a run to the socket) and the InterruptionFrame as it reaches the sink.
@@ -18,14 +18,16 @@ import { tap } from "rxjs";
 import { createFrame, type Frame } from "../../../lib/frames/index.ts";
 import type { ProcessorContext } from "../../../lib/pipeline/context.ts";
 import { processor, type Processor, type ProcessorPorts } from "../../../lib/pipeline/processor.ts";
-import { BENCH_LABEL, type BenchEvent } from "./protocol.ts";
+import { BENCH_LABEL, type BenchEvent, type BenchMessage } from "./protocol.ts";
 import { monoUs } from "./stats.ts";
+import { turnIn } from "./turnTag.ts";
 
 /** Frame ages in µs, process-wide; the child resets it at each measurement window. */
 export const frameAgeUs: RecordableHistogram = createHistogram();
 
-function send(ctx: ProcessorContext, ports: ProcessorPorts, ev: BenchEvent, t: number): void {
-  ports.pushDown(createFrame(ctx.ids, "OutputTransportMessageUrgentFrame", { message: { label: BENCH_LABEL, ev, t } }));
+function send(ctx: ProcessorContext, ports: ProcessorPorts, ev: BenchEvent, t: number, turn?: number): void {
+  const message: BenchMessage = turn === undefined ? { label: BENCH_LABEL, ev, t } : { label: BENCH_LABEL, ev, t, turn };
+  ports.pushDown(createFrame(ctx.ids, "OutputTransportMessageUrgentFrame", { message }));
 }
 
 export function inputProbe(): Processor {
@@ -43,6 +45,7 @@ export function decisionProbe(ctx: ProcessorContext): Processor {
       if (frame.type === "UserStoppedSpeakingFrame") send(ctx, ports, "eot", monoUs());
       else if (frame.type === "InterruptionFrame") send(ctx, ports, "interrupt", monoUs());
       else if (frame.type === "UserStartedSpeakingFrame") send(ctx, ports, "user_started", monoUs());
+      else if (frame.type === "TranscriptionFrame") send(ctx, ports, "transcript", monoUs(), turnIn(frame.text));
     }),
   }));
 }

@@ -26,12 +26,16 @@ export type BenchEvent =
   /** InterruptionFrame reaching the end of the session pipeline, just before the transport. */
   | "interrupt_at_sink"
   /** BotStartedSpeakingFrame entering the pipeline from the transport: first bot audio handed to the socket. */
-  | "bot_started";
+  | "bot_started"
+  /** A TranscriptionFrame leaving the voice stage; `turn` is the stand-in's tag in its text (see turnTag.ts). */
+  | "transcript";
 
 export interface BenchMessage {
   readonly label: typeof BENCH_LABEL;
   readonly ev: BenchEvent;
   readonly t: number;
+  /** "transcript" only: the turn tag the STT stand-in put in the text, when there is one. */
+  readonly turn?: number;
 }
 
 export function isBenchMessage(value: unknown): value is BenchMessage {
@@ -88,10 +92,15 @@ export type StandInCommand =
   | { readonly id: number; readonly cmd: "trace" }
   | { readonly id: number; readonly cmd: "stop" };
 
-/** One answered request, on CLOCK_MONOTONIC µs: headers received, first body byte sent. */
+/**
+ * One answered request, on CLOCK_MONOTONIC µs: headers received, request body read in full,
+ * first response byte sent. `turn` is the turn tag it carried (see turnTag.ts).
+ */
 export interface StandInTrace {
   readonly endpoint: "chat" | "transcription" | "speech";
+  readonly turn: number | undefined;
   readonly receivedUs: number;
+  readonly bodyUs: number;
   readonly firstByteUs: number;
 }
 
@@ -101,7 +110,7 @@ export type StandInReply =
   | {
       readonly type: "lateness";
       readonly id: number;
-      /** Time to first byte beyond the configured latency, per endpoint, ms, since the last query. */
+      /** Request read in full → first byte, beyond the configured latency, per endpoint, ms, since the last query. */
       readonly lateness: Readonly<Record<"chat" | "transcription" | "speech", Summary>>;
       /** CPU of the stand-in process since the last query, % of one core. */
       readonly cpuPct: number;

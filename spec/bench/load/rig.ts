@@ -9,7 +9,6 @@ import type { Collector } from "./collector.ts";
 import type { BenchOptions } from "./options.ts";
 import type { MemoryReport, ServerReply, StandInReply, WindowReport } from "./protocol.ts";
 import type { Utterance } from "./speech.ts";
-import type { turnLegs } from "./turnLegs.ts";
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 export const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -36,8 +35,6 @@ export interface Rig {
   readonly collector: Collector;
   readonly callers: Caller[];
   readonly random: () => number;
-  /** Level 1's turns split into legs (see turnLegs.ts). */
-  legs?: ReturnType<typeof turnLegs>;
 }
 
 export async function memory(rig: Rig): Promise<MemoryReport> {

@@ -139,8 +139,9 @@ export interface RecordedRequest {
   readonly headers: IncomingHttpHeaders;
   /** JSON bodies parsed; multipart bodies as `{ fields, file }` (see `UploadedFile`). */
   readonly body: unknown;
-  /** performance.now() times, ms. */
+  /** performance.now() times, ms: headers arrived, body read in full, first response byte, end. */
   readonly receivedAt: number;
+  readonly bodyAt: number;
   firstByteAt?: number;
   endedAt?: number;
   /** True when the client closed the connection before the response ended. */
@@ -215,6 +216,7 @@ export async function startOpenAIStandIn(options: OpenAIStandInOptions = {}): Pr
     const receivedAt = performance.now();
     const url = new URL(req.url ?? "/", "http://stand-in");
     const raw = await readBody(req);
+    const bodyAt = performance.now();
     const record: RecordedRequest = {
       seq: requests.length,
       endpoint: req.method === "POST" ? (ROUTES[url.pathname] ?? "unknown") : "unknown",
@@ -223,6 +225,7 @@ export async function startOpenAIStandIn(options: OpenAIStandInOptions = {}): Pr
       headers: req.headers,
       body: await parseBody(req.headers["content-type"], raw),
       receivedAt,
+      bodyAt,
       aborted: false,
       piecesSent: 0,
       bytesSent: 0,
