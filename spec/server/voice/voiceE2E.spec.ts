@@ -114,6 +114,31 @@ describe.skipIf(skip)("voice pipeline from config, over /ws", () => {
     await client.closed;
   });
 
+  it("JSON: speaking again while the answer is still being thought drops that answer; the new turn gets one", async () => {
+    const first = openai.requests.length;
+    const requests = since(first);
+    openai.script("transcription", { text: "What is the weather like today?" }, { text: "Wait, stop, stop please." });
+    // The first answer takes 5 s to its first token: the user speaks again long before.
+    openai.script("chat", { text: "A stale answer.", ttftMs: 5_000 }, { text: "Sure, I will stop." });
+
+    const client = await connect(`${server.wsUrl}/ws`);
+    const mic = new RealTimeMic((pcm) => client.send(jsonAudio(pcm)));
+    mic.start();
+    await mic.say(question.pcm);
+    await vi.waitFor(() => expect(requests("chat")).toHaveLength(1), { timeout: 8_000 });
+    const [stale] = requests("chat");
+    await mic.say(bargeIn.pcm);
+    await vi.waitFor(() => expect(stale!.aborted).toBe(true), { timeout: 3_000 });
+    await client.waitFor((m) => !m.binary && jsonOf(m).type === "BotStoppedSpeakingFrame", 8_000);
+    mic.stop();
+
+    expect(stale!.piecesSent).toBe(0);
+    expect(requests("chat")).toHaveLength(2);
+    expect(requests("speech").map((r) => (r.body as { input: string }).input)).toEqual(["Sure, I will stop."]);
+    client.close();
+    await client.closed;
+  });
+
   it("protobuf: a barge-in mid-answer stops the bot's audio and aborts the in-flight LLM and TTS requests", async () => {
     const first = openai.requests.length;
     const requests = since(first);
@@ -137,7 +162,8 @@ describe.skipIf(skip)("voice pipeline from config, over /ws", () => {
     expect([chat!.aborted, speech!.aborted]).toEqual([false, false]);
     void mic.say(bargeIn.pcm);
 
-    const interruption = await client.waitFor(isFrame("interruption"), 5_000);
+    // The first turn's start interrupted too (nothing was playing then): wait for the barge-in's.
+    const interruption = await client.waitFor((m) => isFrame("interruption")(m) && client.received.indexOf(m) > client.received.indexOf(botAudio), 5_000);
     await vi.waitFor(() => expect([chat!.aborted, speech!.aborted]).toEqual([true, true]), { timeout: 3_000 });
     expect(chat!.piecesSent).toBe(2);
     // Give any straggler time to arrive: the bot must stay silent after the interruption.

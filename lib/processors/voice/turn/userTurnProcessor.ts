@@ -3,10 +3,11 @@
 //
 //   start  — the start strategies are offered each frame seen while no turn is active (VAD
 //            start, transcripts, …); the first "start" opens a turn. UserStartedSpeakingFrame
-//            goes both ways (Pipecat broadcasts it). If the bot is speaking, interruptions are
-//            allowed (StartFrame.allow_interruptions AND the option) and the strategy may
-//            interrupt, an InterruptionFrame follows, both ways, in the same instant: downstream
-//            it cuts the LLM, TTS and queued audio; upstream it resets the input side.
+//            goes both ways (Pipecat broadcasts it). If interruptions are allowed
+//            (StartFrame.allow_interruptions AND the option) and the strategy may interrupt, an
+//            InterruptionFrame follows, both ways, in the same instant, whether or not the bot
+//            is speaking yet: downstream it cuts the LLM, TTS and queued audio (an answer to the
+//            previous turn still on its way is stale now); upstream it resets the input side.
 //            Start frames come right AFTER a system frame that caused them (VAD start: the
 //            turn audio below needs the VAD's lag first) and BEFORE a data frame that caused
 //            them (a transcript), so the interruption cannot flush that transcript from a busy
@@ -243,10 +244,14 @@ class UserTurnController {
     // Decide, and record the turn, before emitting anything: the frames below reach the output
     // transport synchronously, and it may answer at once with BotStoppedSpeaking upstream,
     // which must find the bot state as it was and the turn already open (no idle timer).
-    const interrupt = this.botSpeaking && this.allowOption && this.allowedByStart && strategy.interrupts;
+    // Every new turn interrupts (as Pipecat does), not only while the bot is speaking: an answer
+    // still being thought or synthesized for the previous turn (a pause mid-sentence ended it)
+    // is stale once the user speaks again; left alone it would play over, or right after, them.
+    const interrupt = this.allowOption && this.allowedByStart && strategy.interrupts;
     const turn: ActiveTurn = { number: ++this.turnCount, frames: new Subject<Frame>(), startedBy: strategy };
     this.turn = turn;
-    if (interrupt && this.falseInterruptionMs > 0 && (trigger === undefined || transcriptText(trigger) === undefined)) this.recoveryPending = true;
+    // Only a reply that was being heard can be resumed (falseInterruption.ts).
+    if (interrupt && this.botSpeaking && this.falseInterruptionMs > 0 && (trigger === undefined || transcriptText(trigger) === undefined)) this.recoveryPending = true;
     this.ctx.log.debug({ event: "user_turn_started", turn: turn.number, strategy: strategy.name, interrupt }, "user turn started");
     // A turn opened by the client's own UserStartedSpeakingFrame: that frame is the report.
     if (trigger?.type !== "UserStartedSpeakingFrame") {
