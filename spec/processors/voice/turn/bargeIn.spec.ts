@@ -1,8 +1,9 @@
-// Barge-in: when a start strategy opens a user turn while the bot is speaking, an
-// InterruptionFrame goes downstream AND upstream in the same instant, right after
-// UserStartedSpeakingFrame. Bot state comes from Bot*SpeakingFrame in either direction. No
-// interruption when the bot is silent, or when interruptions are disallowed by the options or
-// by StartFrame.allow_interruptions.
+// Barge-in: every user turn a start strategy opens interrupts: an InterruptionFrame goes
+// downstream AND upstream in the same instant, right after UserStartedSpeakingFrame, whether or
+// not the bot is speaking (a new turn makes an answer to the previous one, still on its way,
+// stale). Bot state comes from Bot*SpeakingFrame in either direction; only a reply that was
+// being heard is resumed after a false interruption. No interruption when interruptions are
+// disallowed by the options or by StartFrame.allow_interruptions, bot speaking or not.
 
 import { describe, it } from "vitest";
 import { userTurnProcessor } from "../../../../lib/processors/voice/turn/userTurnProcessor.ts";
@@ -24,23 +25,30 @@ describe("barge-in", () => {
     });
   });
 
-  it("tracks the bot from downstream frames too, and stops interrupting once it stopped", () => {
+  it("tracks the bot from downstream frames too, and still interrupts once it stopped", () => {
     marbles(({ hot, expectObservable }, ctx) => {
-      const vad = hot("     B 99ms S 99ms s 699ms b 99ms S         ", v);
-      const down = "        B 99ms (SUI) 95ms s 599ms u 99ms b 99ms (SU)";
-      expectObservable(wire(userTurnProcessor(ctx, { falseInterruptionTimeoutMs: 0 }), vad).down).toBe(down);
-    });
-  });
-
-  it("does not interrupt when the bot is silent", () => {
-    marbles(({ hot, expectObservable }, ctx) => {
-      const vad = hot("     S 99ms s         ", v);
-      const down = "        (SU) 96ms s 599ms u";
+      // The first turn cut a reply being heard: no transcript came, so it is resumed (R). The
+      // second opens after the bot stopped: it interrupts too, but there is nothing to resume.
+      const vad = hot("     B 99ms S 99ms s 2699ms b 99ms S 99ms s                        ", v);
+      const down = "        B 99ms (SUI) 95ms s 599ms u 1999ms R 99ms b 99ms (SUI) 95ms s 599ms u";
       expectObservable(wire(userTurnProcessor(ctx), vad).down).toBe(down);
     });
   });
 
-  it("does not interrupt when allow_interruptions is off (option or StartFrame)", () => {
+  it("interrupts both ways when the bot is silent too, and arms no false-interruption recovery", () => {
+    marbles(({ hot, expectObservable }, ctx) => {
+      // An answer to the previous turn may still be generated: the new turn cuts it. Nothing was
+      // being heard, so no R follows 2 s after the turn.
+      const vad = hot("     S 99ms s         ", v);
+      const down = "        (SUI) 95ms s 599ms u";
+      const up = "          (UI) 696ms u     ";
+      const out = wire(userTurnProcessor(ctx), vad);
+      expectObservable(out.up).toBe(up);
+      expectObservable(out.down).toBe(down);
+    });
+  });
+
+  it("does not interrupt when allow_interruptions is off (option or StartFrame), bot speaking or not", () => {
     marbles(({ hot, expectObservable }, ctx) => {
       const vad = hot("     B 99ms S        ", v);
       const down = "        B 99ms (SU)     ";
@@ -54,6 +62,19 @@ describe("barge-in", () => {
     marbles(({ hot, expectObservable }, ctx) => {
       const vad = hot("     0 B 99ms S      ", v);
       const down = "        0 B 99ms (SUI)  ";
+      expectObservable(wire(userTurnProcessor(ctx), vad).down).toBe(down);
+    });
+    marbles(({ hot, expectObservable }, ctx) => {
+      const vad = hot("     S 99ms s         ", v);
+      const down = "        (SU) 96ms s 599ms u";
+      const up = "          U 699ms u        ";
+      const out = wire(userTurnProcessor(ctx, { allowInterruptions: false }), vad);
+      expectObservable(out.up).toBe(up);
+      expectObservable(out.down).toBe(down);
+    });
+    marbles(({ hot, expectObservable }, ctx) => {
+      const vad = hot("     n S          ", v);
+      const down = "        0 (SU)       ";
       expectObservable(wire(userTurnProcessor(ctx), vad).down).toBe(down);
     });
   });

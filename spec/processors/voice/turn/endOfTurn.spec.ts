@@ -15,8 +15,8 @@ describe("user turn end", () => {
     marbles(({ hot, expectObservable, expectSubscriptions }, ctx) => {
       const vad = hot("     S 999ms s          ", v);
       const subs = "        ^                  ";
-      const down = "        (SU) 996ms s 599ms u";
-      const up = "          U 1599ms u         ";
+      const down = "        (SUI) 995ms s 599ms u";
+      const up = "          (UI) 1596ms u      ";
       const out = wire(userTurnProcessor(ctx), vad);
       expectObservable(out.up).toBe(up);
       expectObservable(out.down).toBe(down);
@@ -28,13 +28,13 @@ describe("user turn end", () => {
     marbles(({ hot, expectObservable }, ctx) => {
       // Speech ended 200 ms before the stop event: 800 ms of silence are reached 600 ms after it.
       const vad = hot("     S 999ms s          ", v);
-      const down = "        (SU) 996ms s 599ms u";
+      const down = "        (SUI) 995ms s 599ms u";
       const p = userTurnProcessor(ctx, { stop: [silenceStop({ silenceMs: 800 })] });
       expectObservable(wire(p, vad).down).toBe(down);
     });
     marbles(({ hot, expectObservable }, ctx) => {
       const vad = hot("     S 999ms s           ", v);
-      const down = "        (SU) 996ms s 2799ms u";
+      const down = "        (SUI) 995ms s 2799ms u";
       const p = userTurnProcessor(ctx, { stop: [silenceStop({ silenceMs: 3000 })] });
       expectObservable(wire(p, vad).down).toBe(down);
     });
@@ -44,7 +44,7 @@ describe("user turn end", () => {
     marbles(({ hot, expectObservable }, ctx) => {
       // Pause of 400 ms (< 600): one turn, ended 600 ms after the second stop.
       const vad = hot("     S 999ms s 399ms S 499ms s          ", v);
-      const down = "        (SU) 996ms s 399ms S 499ms s 599ms u";
+      const down = "        (SUI) 995ms s 399ms S 499ms s 599ms u";
       expectObservable(wire(userTurnProcessor(ctx), vad).down).toBe(down);
     });
   });
@@ -52,14 +52,14 @@ describe("user turn end", () => {
   it("with waitForTranscript, ends at the final transcript when it comes after the timeout", () => {
     marbles(({ hot, expectObservable }, ctx) => {
       const vad = hot("     S 999ms s 999ms T          ", v);
-      const down = "        (SU) 996ms s 999ms (Tu)    ";
+      const down = "        (SUI) 995ms s 999ms (Tu)    ";
       const p = userTurnProcessor(ctx, { stop: [speechTimeoutStop({ waitForTranscript: true })] });
       expectObservable(wire(p, vad).down).toBe(down);
     });
     marbles(({ hot, expectObservable }, ctx) => {
       // Transcript before the timeout: the timeout still decides.
       const vad = hot("     S 999ms s 99ms T          ", v);
-      const down = "        (SU) 996ms s 99ms T 499ms u";
+      const down = "        (SUI) 995ms s 99ms T 499ms u";
       const p = userTurnProcessor(ctx, { stop: [speechTimeoutStop({ waitForTranscript: true })] });
       expectObservable(wire(p, vad).down).toBe(down);
     });

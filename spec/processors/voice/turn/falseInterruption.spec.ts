@@ -1,8 +1,9 @@
-// False-interruption recovery: an interruption whose user turn brings no transcript (interim
-// or final) within false_interruption_timeout_secs (2 s) of the turn's end was noise. The turn
-// has ended normally (UserStoppedSpeaking, nothing for the LLM), and one LLMMessagesAppendFrame
-// with a system note and run_llm asks the assistant to continue. Any transcript in time, the
-// bot speaking again, or a cancel prevents it.
+// False-interruption recovery: an interruption of the bot while it was speaking whose user turn
+// brings no transcript (interim or final) within false_interruption_timeout_secs (2 s) of the
+// turn's end was noise. The turn has ended normally (UserStoppedSpeaking, nothing for the LLM),
+// and one LLMMessagesAppendFrame with a system note and run_llm asks the assistant to continue.
+// Any transcript in time, the bot speaking again, or a cancel prevents it. A turn that opens
+// while the bot is silent interrupts too, but no reply was being heard: nothing is resumed.
 
 import { describe, expect, it } from "vitest";
 import { Subject, VirtualTimeScheduler } from "rxjs";
@@ -19,6 +20,20 @@ describe("false interruption recovery", () => {
     marbles(({ hot, expectObservable }, ctx) => {
       const vad = hot("     B 99ms S 299ms s                    ", v);
       const down = "        B 99ms (SUI) 295ms s 599ms u 1999ms R";
+      expectObservable(wire(userTurnProcessor(ctx), vad).down).toBe(down);
+    });
+  });
+
+  it("arms nothing for a turn that opened while the bot was silent, though it interrupted", () => {
+    marbles(({ hot, expectObservable }, ctx) => {
+      const vad = hot("     S 299ms s                ", v);
+      const down = "        (SUI) 295ms s 599ms u 9999ms -";
+      expectObservable(wire(userTurnProcessor(ctx), vad).down).toBe(down);
+    });
+    marbles(({ hot, expectObservable }, ctx) => {
+      // The bot had stopped before the user spoke.
+      const vad = hot("     B 99ms b 99ms S 299ms s                 ", v);
+      const down = "        B 99ms b 99ms (SUI) 295ms s 599ms u 9999ms -";
       expectObservable(wire(userTurnProcessor(ctx), vad).down).toBe(down);
     });
   });

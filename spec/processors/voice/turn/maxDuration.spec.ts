@@ -13,7 +13,7 @@ describe("user turn max duration", () => {
     marbles(({ hot, expectObservable }, ctx) => {
       // Speech 0–7000 with an 3000 ms limit: turns 0–3000, 3000–6000, 6000–(7000 + 600).
       const vad = hot("     S 6999ms s                                ", v);
-      const down = "        (SU) 2996ms (uU) 2996ms (uU) 996ms s 599ms u";
+      const down = "        (SUI) 2995ms (uUI) 2995ms (uUI) 995ms s 599ms u";
       const p = userTurnProcessor(ctx, { maxDurationMs: 3000 });
       expectObservable(wire(p, vad).down).toBe(down);
     });
@@ -23,7 +23,7 @@ describe("user turn max duration", () => {
     marbles(({ hot, expectObservable }, ctx) => {
       // The VAD stopped at 2800; the 600 ms timeout would end the turn at 3400, the limit wins at 3000.
       const vad = hot("     S 2799ms s           ", v);
-      const down = "        (SU) 2796ms s 199ms u ";
+      const down = "        (SUI) 2795ms s 199ms u ";
       const p = userTurnProcessor(ctx, { maxDurationMs: 3000 });
       expectObservable(wire(p, vad).down).toBe(down);
     });

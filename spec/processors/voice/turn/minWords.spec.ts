@@ -1,7 +1,8 @@
 // min_words: while the bot speaks, a transcript must hold at least min_words words to open a
 // user turn (and so interrupt); shorter ones ("yeah") are dropped and cut nothing off. While
-// the bot is silent one word is enough. With the config's mapping the VAD still opens turns
-// while the bot is silent, but cannot interrupt on its own.
+// the bot is silent one word is enough. With the config's mapping the VAD opens turns while
+// the bot is silent, and such a turn interrupts like any new turn (an answer to the previous
+// turn may still be on its way); while the bot speaks the VAD alone opens nothing.
 
 import { describe, expect, it } from "vitest";
 import { minWordsStart, vadStart } from "../../../../lib/processors/voice/turn/startStrategies.ts";
@@ -23,17 +24,23 @@ describe("min_words start strategy", () => {
 
   it("needs 1 word while the bot is silent", () => {
     marbles(({ hot, expectObservable }, ctx) => {
-      const vad = hot("     o            ", v);
-      const down = "        (UT) 596ms u";
+      const vad = hot("     o             ", v);
+      const down = "        (UIT) 595ms u";
       expectObservable(wire(userTurnProcessor(ctx, minWords3), vad).down).toBe(down);
     });
   });
 
-  it("config mapping: the VAD opens turns while the bot is silent, never interrupts alone", () => {
+  it("config mapping: the VAD opens turns (which interrupt) while the bot is silent, nothing alone while it speaks", () => {
     const start = [vadStart({ whileBotSpeaks: false }), minWordsStart({ minWords: 3 })];
     marbles(({ hot, expectObservable }, ctx) => {
       const vad = hot("     S 99ms s          ", v);
-      const down = "        (SU) 96ms s 599ms u";
+      const down = "        (SUI) 95ms s 599ms u";
+      expectObservable(wire(userTurnProcessor(ctx, { start }), vad).down).toBe(down);
+    });
+    marbles(({ hot, expectObservable }, ctx) => {
+      // Interruptions off (StartFrame): the turn opens, nothing is cut.
+      const vad = hot("     n S 99ms s          ", v);
+      const down = "        0 (SU) 96ms s 599ms u";
       expectObservable(wire(userTurnProcessor(ctx, { start }), vad).down).toBe(down);
     });
     marbles(({ hot, expectObservable }, ctx) => {

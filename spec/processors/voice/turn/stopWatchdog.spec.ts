@@ -15,8 +15,8 @@ describe("user turn stop watchdog", () => {
   it("ends the turn 5 s after the VAD stop when no strategy fires", () => {
     marbles(({ hot, expectObservable }, ctx) => {
       const vad = hot("     S 999ms s           ", v);
-      const down = "        (SU) 996ms s 4999ms u";
-      const up = "          U 5999ms u          ";
+      const down = "        (SUI) 995ms s 4999ms u";
+      const up = "          (UI) 5996ms u       ";
       const out = wire(userTurnProcessor(ctx, waiting), vad);
       expectObservable(out.up).toBe(up);
       expectObservable(out.down).toBe(down);
@@ -27,7 +27,7 @@ describe("user turn stop watchdog", () => {
     marbles(({ hot, expectObservable }, ctx) => {
       // Speech 0–1000, again 3000–9000 (longer than 5 s: no watchdog), then quiet: fires at 14000.
       const vad = hot("     S 999ms s 1999ms S 5999ms s           ", v);
-      const down = "        (SU) 996ms s 1999ms S 5999ms s 4999ms u";
+      const down = "        (SUI) 995ms s 1999ms S 5999ms s 4999ms u";
       expectObservable(wire(userTurnProcessor(ctx, waiting), vad).down).toBe(down);
     });
   });
@@ -35,12 +35,12 @@ describe("user turn stop watchdog", () => {
   it("follows the configured timeout and can be turned off", () => {
     marbles(({ hot, expectObservable }, ctx) => {
       const vad = hot("     S 999ms s           ", v);
-      const down = "        (SU) 996ms s 1999ms u";
+      const down = "        (SUI) 995ms s 1999ms u";
       expectObservable(wire(userTurnProcessor(ctx, { ...waiting, stopTimeoutMs: 2000 }), vad).down).toBe(down);
     });
     marbles(({ hot, expectObservable }, ctx) => {
       const vad = hot("     S 999ms s    ", v);
-      const down = "        (SU) 996ms s   ";
+      const down = "        (SUI) 995ms s   ";
       expectObservable(wire(userTurnProcessor(ctx, { ...waiting, stopTimeoutMs: 0 }), vad).down).toBe(down);
     });
   });

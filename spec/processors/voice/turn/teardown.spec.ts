@@ -36,17 +36,17 @@ describe("user turn teardown", () => {
   it("an EndFrame stops the idle timer and the turn in progress", () => {
     marbles(({ hot, expectObservable }, ctx) => {
       const vad = hot("     b 99ms S 99ms E 9999ms -", v);
-      const down = "        b 99ms (SU) 96ms E  ";
+      const down = "        b 99ms (SUI) 95ms E  ";
       expectObservable(wire(userTurnProcessor(ctx, everything), vad).down).toBe(down);
     });
   });
 
   it("completes and errors with its source", () => {
     marbles(({ cold, expectObservable }, ctx) => {
-      expectObservable(wire(userTurnProcessor(ctx), cold("S 9ms |", v)).down).toBe("(SU) 6ms |");
+      expectObservable(wire(userTurnProcessor(ctx), cold("S 9ms |", v)).down).toBe("(SUI) 5ms |");
     });
     marbles(({ cold, expectObservable }, ctx) => {
-      expectObservable(wire(userTurnProcessor(ctx), cold("S 9ms #", v)).down).toBe("(SU) 6ms #");
+      expectObservable(wire(userTurnProcessor(ctx), cold("S 9ms #", v)).down).toBe("(SUI) 5ms #");
     });
   });
 });

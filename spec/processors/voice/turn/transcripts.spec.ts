@@ -17,7 +17,7 @@ describe("transcripts and user turns", () => {
   it("a transcript with no turn active opens one, ended by the quiet timeout", () => {
     marbles(({ hot, expectObservable }, ctx) => {
       const vad = hot("     T           ", v);
-      const down = "        (UT) 596ms u";
+      const down = "        (UIT) 595ms u";
       expectObservable(wire(userTurnProcessor(ctx), vad).down).toBe(down);
     });
   });
@@ -26,7 +26,7 @@ describe("transcripts and user turns", () => {
     marbles(({ hot, expectObservable }, ctx) => {
       // Turn 0–700; the bot answers at 1500; the STT's final comes at 2000.
       const vad = hot("     S 99ms s 1399ms B 499ms T  ", v);
-      const down = "        (SU) 96ms s 599ms u 799ms B 499ms T";
+      const down = "        (SUI) 95ms s 599ms u 799ms B 499ms T";
       expectObservable(wire(userTurnProcessor(ctx), vad).down).toBe(down);
     });
   });
@@ -34,7 +34,7 @@ describe("transcripts and user turns", () => {
   it("after 5 s, or once the VAD heard new speech, transcripts open turns again", () => {
     marbles(({ hot, expectObservable }, ctx) => {
       const vad = hot("     S 99ms s 5599ms T              ", v);
-      const down = "        (SU) 96ms s 599ms u 4999ms (UT) 596ms u";
+      const down = "        (SUI) 95ms s 599ms u 4999ms (UIT) 595ms u";
       expectObservable(wire(userTurnProcessor(ctx, { falseInterruptionTimeoutMs: 0 }), vad).down).toBe(down);
     });
   });

@@ -52,7 +52,7 @@ describe("turn analyzer stop strategy", () => {
         userTurn: { ...options.userTurn, stop: [silenceAnalyzerStop(800)] },
       });
       // VAD stop at 1700; 800 ms of audio after it is complete with the chunk arriving at 2500.
-      expectObservable(wire(p, concat(audioStream(ts, 150), NEVER)).down).toBe("700ms (SU) 996ms s 799ms (uA)");
+      expectObservable(wire(p, concat(audioStream(ts, 150), NEVER)).down).toBe("700ms (SUI) 995ms s 799ms (uA)");
     });
   });
 
@@ -60,7 +60,7 @@ describe("turn analyzer stop strategy", () => {
     marbles(({ hot, expectObservable }, ctx, ts) => {
       const { analyzer } = slowModel(ts, "complete");
       const vad = hot("     S 999ms s          ", v);
-      const down = "        (SU) 996ms s 299ms u";
+      const down = "        (SUI) 995ms s 299ms u";
       expectObservable(wire(userTurnProcessor(ctx, { stop: [turnAnalyzerStop(analyzer)] }), vad).down).toBe(down);
     });
   });
@@ -72,14 +72,14 @@ describe("turn analyzer stop strategy", () => {
       stats = model.stats;
       // Asked at 1000, speech resumes at 1100 (answer dropped), asked again at 2000 → 2300.
       const vad = hot("     S 999ms s 99ms S 899ms s          ", v);
-      const down = "        (SU) 996ms s 99ms S 899ms s 299ms u";
+      const down = "        (SUI) 995ms s 99ms S 899ms s 299ms u";
       expectObservable(wire(userTurnProcessor(ctx, { stop: [turnAnalyzerStop(model.analyzer)] }), vad).down).toBe(down);
     });
     expect(stats).toEqual({ asked: 2, cancelled: 1 });
     marbles(({ hot, expectObservable }, ctx, ts) => {
       const { analyzer } = slowModel(ts, "incomplete");
       const vad = hot("     S 999ms s           ", v);
-      const down = "        (SU) 996ms s 4999ms u";
+      const down = "        (SUI) 995ms s 4999ms u";
       expectObservable(wire(userTurnProcessor(ctx, { stop: [turnAnalyzerStop(analyzer)] }), vad).down).toBe(down);
     });
   });
@@ -98,8 +98,8 @@ describe("turn analyzer stop strategy", () => {
       const vad = hot("     S 999ms s            ", v);
       const p = userTurnProcessor(ctx, { stop: [turnAnalyzerStop(broken)] });
       const out = wire(p, vad);
-      expectObservable(out.up).toBe("U 999ms e 4999ms u");
-      expectObservable(out.down).toBe("(SU) 996ms s 4999ms u");
+      expectObservable(out.up).toBe("(UI) 996ms e 4999ms u");
+      expectObservable(out.down).toBe("(SUI) 995ms s 4999ms u");
     });
   });
 });

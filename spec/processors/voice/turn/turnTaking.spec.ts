@@ -23,8 +23,8 @@ describe("turnTaking", () => {
   it("finds the turn with real timings and emits its audio when it ends", () => {
     marbles(({ expectObservable }, ctx, ts) => {
       const out = wire(turnTaking(ctx, options()), audioStream(ts, 150));
-      expectObservable(out.up).toBe("  700ms U 1599ms u             ");
-      expectObservable(out.down).toBe("700ms (SU) 996ms s 599ms (uA) 696ms |");
+      expectObservable(out.up).toBe("  700ms (UI) 1596ms u          ");
+      expectObservable(out.down).toBe("700ms (SUI) 995ms s 599ms (uA) 696ms |");
     });
   });
 
@@ -41,8 +41,8 @@ describe("turnTaking", () => {
     marbles(({ expectObservable }, ctx, ts) => {
       const unsub = "                  ^ 999ms !        ";
       const out = wire(turnTaking(ctx, options()), audioStream(ts, 150));
-      expectObservable(out.up, unsub).toBe("700ms U    ");
-      expectObservable(out.down, unsub).toBe("700ms (SU)");
+      expectObservable(out.up, unsub).toBe("700ms (UI) ");
+      expectObservable(out.down, unsub).toBe("700ms (SUI)");
     });
   });
 

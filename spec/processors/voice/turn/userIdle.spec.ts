@@ -41,7 +41,7 @@ describe("user idle", () => {
   it("is cancelled by user speech, and the turn that follows does not re-arm it", () => {
     marbles(({ hot, expectObservable }, ctx) => {
       const vad = hot("     b 1999ms S 99ms s                  ", v);
-      const down = "        b 1999ms (SU) 96ms s 599ms u     ";
+      const down = "        b 1999ms (SUI) 95ms s 599ms u    ";
       expectObservable(wire(userTurnProcessor(ctx, idle), vad).down).toBe(down);
     });
   });

@@ -16,7 +16,7 @@ describe("wake phrase start strategy", () => {
       // 0: w dropped. 1000: h wakes → turn ends 1600. 5000: VAD speech (awake) → turn ends 5700.
       // 16000: awake until 15700, so w is dropped again.
       const vad = hot("     w 999ms h 3999ms S 99ms s 10899ms w", v);
-      const down = "        - 999ms (UT) 596ms u 3399ms (SU) 96ms s 599ms u 10299ms -";
+      const down = "        - 999ms (UIT) 595ms u 3399ms (SUI) 95ms s 599ms u 10299ms -";
       expectObservable(wire(userTurnProcessor(ctx, wake()), vad).down).toBe(down);
     });
   });
@@ -24,7 +24,7 @@ describe("wake phrase start strategy", () => {
   it("with singleActivation needs the phrase for every turn", () => {
     marbles(({ hot, expectObservable }, ctx) => {
       const vad = hot("     h 999ms S       ", v);
-      const down = "        (UT) 596ms u 399ms S";
+      const down = "        (UIT) 595ms u 399ms S";
       const p = userTurnProcessor(ctx, { start: [wakePhraseStart({ phrases: ["hey voxray"], singleActivation: true })] });
       expectObservable(wire(p, vad).down).toBe(down);
     });
