@@ -56,6 +56,10 @@ export interface PacerOptions<T> {
 
 type Entry<T> = { readonly audio: PcmChunk; readonly ms: number } | { readonly item: T };
 
+/** Queued audio is copied into slabs of this size (≈ 1.4 s at 24 kHz mono). */
+const SLAB_BYTES = 64 * 1024;
+const EMPTY = new Uint8Array(0);
+
 
 export class OutputPacer<T> {
   private readonly clock: PacerClock;
@@ -64,6 +68,9 @@ export class OutputPacer<T> {
   private readonly stopGraceMs: number;
   private queue: Entry<T>[] = [];
   private head = 0;
+  /** Where pushAudio copies audio to (see own()); `slabUsed` bytes of it are taken. */
+  private slab = EMPTY;
+  private slabUsed = 0;
   /** Timeline of the current run: chunk starts are anchor + playedMs. Null when idle. */
   private anchor: number | null = null;
   private playedMs = 0;
@@ -104,22 +111,48 @@ export class OutputPacer<T> {
     if (this.closed || chunk.pcm.byteLength === 0) return;
     const frameBytes = 2 * Math.max(1, chunk.channels);
     const chunkBytes = Math.max(frameBytes, Math.round((chunk.sampleRate * this.chunkMs) / 1000) * frameBytes);
-    let pcm = chunk.pcm;
     // Top up a short chunk still waiting at the tail, so fast producers give whole chunks.
     const tail = this.queue.length > this.head ? this.queue[this.queue.length - 1] : undefined;
+    let before: Uint8Array | undefined;
     if (tail && "audio" in tail && tail.audio.sampleRate === chunk.sampleRate && tail.audio.channels === chunk.channels && tail.audio.pcm.byteLength < chunkBytes) {
       this.queue.pop();
-      const joined = new Uint8Array(tail.audio.pcm.byteLength + pcm.byteLength);
-      joined.set(tail.audio.pcm);
-      joined.set(pcm, tail.audio.pcm.byteLength);
-      pcm = joined;
+      before = tail.audio.pcm;
     }
+    const pcm = this.own(before, chunk.pcm);
     for (let at = 0; at < pcm.byteLength; at += chunkBytes) {
       const piece = pcm.subarray(at, Math.min(pcm.byteLength, at + chunkBytes));
       const audio = { pcm: piece, sampleRate: chunk.sampleRate, channels: chunk.channels };
       this.queue.push({ audio, ms: pcmDurationMs(piece.byteLength, chunk.sampleRate, chunk.channels) });
     }
     this.pump();
+  }
+
+  /**
+   * `before` (bytes already queued, or nothing) followed by `pcm`, copied into the pacer's own
+   * append-only slabs. Queued audio waits for seconds when a TTS streams faster than real time;
+   * held as views of the producer's buffers it would keep every network read buffer alive that
+   * long (each one promoted, traced and swept by full GCs). Slab bytes are never rewritten, so
+   * a chunk handed to writeAudio stays valid however long its reader keeps it.
+   */
+  private own(before: Uint8Array | undefined, pcm: Uint8Array): Uint8Array {
+    const slab = this.slab;
+    const room = slab.byteLength - this.slabUsed;
+    if (before !== undefined && before.buffer === slab.buffer && before.byteOffset + before.byteLength === this.slabUsed && room >= pcm.byteLength) {
+      slab.set(pcm, this.slabUsed);
+      this.slabUsed += pcm.byteLength;
+      return slab.subarray(before.byteOffset, this.slabUsed);
+    }
+    const lead = before?.byteLength ?? 0;
+    const need = lead + pcm.byteLength;
+    if (room < need) {
+      this.slab = new Uint8Array(Math.max(SLAB_BYTES, need));
+      this.slabUsed = 0;
+    }
+    const start = this.slabUsed;
+    if (before !== undefined) this.slab.set(before, start);
+    this.slab.set(pcm, start + lead);
+    this.slabUsed += need;
+    return this.slab.subarray(start, this.slabUsed);
   }
 
   /** An item written in order, after the audio queued before it. */
@@ -136,6 +169,7 @@ export class OutputPacer<T> {
     const keep = this.opts.keepOnInterrupt;
     this.queue = rest.filter((e) => "item" in e && keep !== undefined && keep(e.item));
     this.head = 0;
+    this.dropSlab();
     this.anchor = null;
     this.playedMs = 0;
     this.setSpeaking(false);
@@ -155,6 +189,7 @@ export class OutputPacer<T> {
     this.cancelTimer = null;
     this.queue = [];
     this.head = 0;
+    this.dropSlab();
     this.setSpeaking(false);
     this.release();
   }
@@ -222,12 +257,19 @@ export class OutputPacer<T> {
       if (now >= stopAt) {
         this.anchor = null;
         this.playedMs = 0;
+        this.dropSlab();
         this.setSpeaking(false);
       } else {
         this.schedule(stopAt - now);
       }
     }
     if (now >= end) this.release();
+  }
+
+  /** Nothing queued refers to the slab any more (a run ended, or was cut): the next audio starts a new one, and a quiet session holds none. */
+  private dropSlab(): void {
+    this.slab = EMPTY;
+    this.slabUsed = 0;
   }
 
   private schedule(ms: number): void {

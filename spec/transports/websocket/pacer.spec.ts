@@ -90,6 +90,29 @@ describe("OutputPacer", () => {
     expect(writes.reduce((s, w) => s + w.ms, 0)).toBe(170);
   });
 
+  it("copies what it queues: the producer may reuse its buffer, and written chunks are never rewritten", () => {
+    const clock = new ManualClock();
+    const written: Uint8Array[] = [];
+    const pacer = new OutputPacer<string>({ clock, writeAudio: (c) => written.push(c.pcm), writeItem: () => {}, onSpeaking: () => {} });
+    // ~6 s of 24 kHz audio in uneven pieces (odd sizes too), more than one slab, through one reused buffer.
+    const reused = new Uint8Array(4000);
+    const expected: number[] = [];
+    let n = 0;
+    for (let i = 0; i < 150; i++) {
+      const size = 2 * (1 + ((i * 379) % 1999));
+      for (let k = 0; k < size; k++) reused[k] = (n + k * 7) & 0xff;
+      for (let k = 0; k < size; k++) expected.push(reused[k]!);
+      n++;
+      pacer.pushAudio({ pcm: reused.subarray(0, size), sampleRate: 24_000, channels: 1 });
+      reused.fill(0xee);
+      clock.advance(20);
+    }
+    clock.advance(10_000);
+    const out = written.flatMap((c) => Array.from(c));
+    expect(out.length).toBe(expected.length);
+    expect(out).toEqual(expected);
+  });
+
   it("writes items after the audio queued before them", () => {
     const { clock, log, pacer } = setup();
     pacer.pushAudio(pcm(200));
