@@ -1,13 +1,14 @@
-// The node flags `voxray serve` asks for: single-threaded GC when the process has one core
-// (GC helper threads would only take it from the event loop), nothing otherwise, and whatever
-// VOXRAY_NODE_FLAGS says when it is set.
+// The node flags `voxray serve` asks for: single-threaded GC and a fixed old-generation growth
+// when the process has one core (GC helper threads would only take it from the event loop, and
+// full GCs would come every second or two), nothing otherwise, and whatever VOXRAY_NODE_FLAGS
+// says when it is set.
 
 import { describe, expect, it } from "vitest";
 import { missingNodeFlags, serverNodeFlags } from "../../lib/server/nodeFlags.ts";
 
 describe("serverNodeFlags", () => {
-  it("asks for single-threaded GC on one core only", () => {
-    expect(serverNodeFlags(1, {})).toEqual(["--single-threaded-gc"]);
+  it("asks for single-threaded GC and 2× old-generation growth on one core only", () => {
+    expect(serverNodeFlags(1, {})).toEqual(["--single-threaded-gc", "--heap-growing-percent=100"]);
     expect(serverNodeFlags(2, {})).toEqual([]);
     expect(serverNodeFlags(64, {})).toEqual([]);
   });
