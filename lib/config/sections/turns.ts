@@ -52,7 +52,7 @@ export const turnShape = {
   // On by default: people expect to be able to talk over a voice agent.
   allow_interruptions: flag(
     true,
-    "Let the user barge in: user speech while the bot talks stops the bot at once and drops its queued audio.",
+    "Let the user barge in: each new user turn stops the bot at once, drops its queued audio, and drops an answer to the previous turn still being prepared.",
   ),
   interruption_strategy: z
     .enum(["", "keyword", ...INTERRUPTION_STRATEGIES])
