@@ -207,7 +207,7 @@ export class Caller {
     if (turn && turn.firstAudioUs === undefined && !turn.superseded) {
       turn.firstAudioUs = rxUs;
       this.opts.collector.turnWire.push((rxUs - turn.eotUs) / 1000 - this.opts.standInMs);
-      turn.record = turn.tag === undefined ? { eotUs: turn.eotUs, firstAudioUs: rxUs } : { eotUs: turn.eotUs, firstAudioUs: rxUs, turn: turn.tag };
+      turn.record = { eotUs: turn.eotUs, firstAudioUs: rxUs, turn: turn.tag };
       this.opts.collector.turnRecords.push(turn.record);
     }
     if (this.mode === "waiting" && !this.answered) {

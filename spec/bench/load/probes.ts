@@ -26,7 +26,7 @@ import { turnIn } from "./turnTag.ts";
 export const frameAgeUs: RecordableHistogram = createHistogram();
 
 function send(ctx: ProcessorContext, ports: ProcessorPorts, ev: BenchEvent, t: number, turn?: number): void {
-  const message: BenchMessage = turn === undefined ? { label: BENCH_LABEL, ev, t } : { label: BENCH_LABEL, ev, t, turn };
+  const message: BenchMessage = { label: BENCH_LABEL, ev, t, turn };
   ports.pushDown(createFrame(ctx.ids, "OutputTransportMessageUrgentFrame", { message }));
 }
 
