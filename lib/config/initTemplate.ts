@@ -33,7 +33,7 @@ const template = {
   vad_stop_secs: 0.2,
   vad_min_volume: 0.6,
 
-  _comment_interruptions: "Interruptions. With allow_interruptions the user can talk over the bot and it stops at once. interruption_strategy min_words asks for min_words words first, so coughs and 'mm-hm' do not cut the bot off. If an interruption brings no words within false_interruption_timeout_secs, the bot resumes.",
+  _comment_interruptions: "Interruptions. With allow_interruptions the user can talk over the bot and it stops at once. interruption_strategy min_words asks for min_words words first, so coughs and 'mm-hm' do not cut the bot off. If an interruption brings no words within false_interruption_timeout_secs, the bot resumes (or gives the answer the noise cut off).",
   allow_interruptions: true,
   interruption_strategy: "none",
   min_words: 2,

@@ -115,7 +115,8 @@ export interface FrameFieldMap {
   InterimTranscriptionFrame: TranscriptionFields;
   TTSSpeakFrame: { readonly text: string; readonly append_to_context?: boolean };
   LLMContextFrame: { readonly context: LLMContext };
-  LLMRunFrame: {};
+  /** only_if_unanswered: run only if the last answer was lost (false-interruption recovery). */
+  LLMRunFrame: { readonly only_if_unanswered?: boolean };
   LLMMessagesUpdateFrame: { readonly messages: readonly ChatMessage[]; readonly run_llm?: boolean };
   LLMMessagesAppendFrame: { readonly messages: readonly ChatMessage[]; readonly run_llm?: boolean };
   LLMSetToolsFrame: { readonly tools: readonly ToolSchema[] };

@@ -64,6 +64,6 @@ export const turnShape = {
   min_words: integer(1, 1, 'Words the user must say to interrupt, with interruption_strategy "min_words".'),
   false_interruption_timeout_secs: seconds(
     2,
-    "When an interruption brings no transcript within this long (a cough, a door), the bot resumes what it was saying. 0 = never resume.",
+    "When an interruption brings no transcript within this long after its turn ends (a cough, a door), the bot resumes what it was saying, or gives the answer the noise cut before it was heard. 0 = never resume.",
   ),
 };

@@ -8,7 +8,11 @@
 // runs. Each commit sends an LLMContextFrame (a snapshot) downstream: that is what runs the LLM.
 //
 // Also handled, and consumed (their effect travels in the next LLMContextFrame):
-//   LLMRunFrame                            run on the context as it is
+//   LLMRunFrame                            run on the context as it is; with only_if_unanswered
+//                                          (false-interruption recovery) only when the last
+//                                          answer is missing: the context ends with a user or
+//                                          tool message and nothing ran since the last
+//                                          InterruptionFrame
 //   LLMMessagesUpdateFrame / AppendFrame   replace / extend the messages; run when run_llm
 //   LLMSetToolsFrame / LLMSetToolChoiceFrame
 //   FunctionCallResultFrame                a result for a tool the client ran: added as a tool
@@ -31,8 +35,19 @@ export function userContextAggregator(ctx: ProcessorContext, options: UserContex
   const name = "user_context_aggregator";
   let userSpeaking = false;
   let pending: string[] = [];
+  /** An LLM run was asked for since the last InterruptionFrame. */
+  let ranSinceInterruption = false;
 
-  const run = (): Frame => createFrame(ctx.ids, "LLMContextFrame", { context: context.snapshot() });
+  const run = (): Frame => {
+    ranSinceInterruption = true;
+    return createFrame(ctx.ids, "LLMContextFrame", { context: context.snapshot() });
+  };
+
+  /** The answer to the last user (or tool) message was interrupted away and nothing re-asked. */
+  const answerMissing = (): boolean => {
+    const last = context.messages.at(-1);
+    return !ranSinceInterruption && (last?.role === "user" || last?.role === "tool");
+  };
 
   /** Commits the turn's transcript as one user message and asks for a run. */
   const commit = (): Frame | null => {
@@ -51,9 +66,12 @@ export function userContextAggregator(ctx: ProcessorContext, options: UserContex
         const runFrame = userSpeaking ? null : commit();
         return runFrame ? [frame, runFrame] : frame;
       }
-      case "LLMRunFrame":
-        commit();
-        return run();
+      case "LLMRunFrame": {
+        const committed = commit();
+        if (committed || !frame.only_if_unanswered || answerMissing()) return committed ?? run();
+        ctx.log.debug({ event: "run_skipped" }, "recovery run skipped: the last answer is not missing");
+        return null;
+      }
       case "LLMMessagesUpdateFrame":
         context.setMessages(frame.messages);
         return frame.run_llm ? run() : null;
@@ -83,7 +101,8 @@ export function userContextAggregator(ctx: ProcessorContext, options: UserContex
             userSpeaking = false;
             const runFrame = commit();
             return runFrame ? [frame, runFrame] : frame;
-          } else if (frame.type === "CancelFrame") pending = [];
+          } else if (frame.type === "InterruptionFrame") ranSinceInterruption = false;
+          else if (frame.type === "CancelFrame") pending = [];
           return frame;
         },
         data: onData,

@@ -16,9 +16,14 @@
 // provider stream opens at the first audio and stays open; each interim or final result becomes
 // a frame as it arrives. After a provider error the stream reopens at the next audio.
 //
+// Each transcript also goes upstream, the same frame (one id, so RTVI reports it once): turn
+// taking sits in front of this processor and needs to know the user said something (a barge-in
+// that brings words is not noise; a user who talks is not idle). Upstream, nothing else acts on
+// it and the pipeline's source drops it.
+//
 // Errors become a non-fatal ErrorFrame upstream; the session goes on.
 
-import { concat, concatMap, defer, finalize, map, Subject, type Observable, type Subscription } from "rxjs";
+import { concat, concatMap, defer, finalize, map, Subject, tap, type Observable, type Subscription } from "rxjs";
 import { createFrame, type Frame } from "../../frames/index.ts";
 import type { ProcessorContext } from "../../pipeline/context.ts";
 import { reportUpstream } from "../../pipeline/errors.ts";
@@ -67,7 +72,10 @@ export function sttProcessor(ctx: ProcessorContext, options: STTProcessorOptions
           // The turn's audio is uninterruptible here, so a barge-in does not lose what was said.
           map((frame) => (frame.type === "AudioRawFrame" ? Object.freeze({ ...frame, uninterruptible: true }) : frame)),
           lanes(
-            { data: (frame) => (frame.type === "AudioRawFrame" ? transcribeTurn(ctx, service, frame, options.language, transcript) : frame) },
+            {
+              data: (frame) =>
+                frame.type === "AudioRawFrame" ? transcribeTurn(ctx, service, frame, options.language, transcript).pipe(tap(ports.pushUp)) : frame,
+            },
             { onError },
           ),
         ),
@@ -139,7 +147,9 @@ function streamingParts(
       next: (event) => {
         const text = event.text.trim();
         if (text === "") return;
-        ports.pushDown(transcript(event.type === "final" ? "TranscriptionFrame" : "InterimTranscriptionFrame", text, event.language ?? language));
+        const frame = transcript(event.type === "final" ? "TranscriptionFrame" : "InterimTranscriptionFrame", text, event.language ?? language);
+        ports.pushUp(frame);
+        ports.pushDown(frame);
       },
       error: (error: unknown) => {
         closed();

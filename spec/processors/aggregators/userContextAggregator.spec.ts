@@ -1,7 +1,8 @@
 // The user side of the context: final transcripts of one turn become ONE user message, committed
 // when the turn ends or, when the transcript comes after the turn ended (file-based STT), when it
 // arrives; each commit sends an LLMContextFrame that runs the LLM. Context-editing frames are
-// applied and consumed.
+// applied and consumed. A recovery run (LLMRunFrame only_if_unanswered) runs only when the last
+// answer was interrupted away: the context ends with the user's message and nothing ran since.
 
 import { describe, expect, it } from "vitest";
 import { createLLMContext } from "../../../lib/processors/aggregators/llmContext.ts";
@@ -92,6 +93,33 @@ describe("userContextAggregator", () => {
     const first = contexts[0] as Frame<"LLMContextFrame">;
     expect(first.context.tools).toEqual([tool]);
     expect(first.context.tool_choice).toBe("required");
+  });
+
+  it("runs a recovery LLMRunFrame only when the answer to the last user message was interrupted away", () => {
+    const recovery = {
+      ...frames,
+      R: f("LLMRunFrame", { only_if_unanswered: true }),
+      h: f("LLMMessagesAppendFrame", { messages: [{ role: "assistant", content: "It is noon." }] }),
+    };
+    const run = (marble: string): string[] => {
+      const out: Frame[] = [];
+      const ts = testScheduler();
+      ts.run(({ hot }) => {
+        userContextAggregator(testContext(ts), { context: createLLMContext() })
+          .link({ down: hot(marble, recovery), up: hot("-") })
+          .down.subscribe((frame) => out.push(frame));
+      });
+      return out.filter((frame) => frame.type === "LLMContextFrame").map(show);
+    };
+    const asked = "context:user=What is";
+    // Asked, interrupted before any answer, recovery: the same context runs again.
+    expect(run("-u-a-s-I-R")).toEqual([asked, asked]);
+    // The answer had been given (and kept in the context): nothing to recover.
+    expect(run("-u-a-s-h-I-R")).toEqual([asked]);
+    // A new user message ran after the interruption: that run is the answer.
+    expect(run("-u-a-s-I-u-c-s-R")).toEqual([asked, "context:user=What is|user=And the date?"]);
+    // A plain LLMRunFrame always runs.
+    expect(run("-u-a-s-h-I-r")).toEqual([asked, "context:user=What is|assistant=It is noon."]);
   });
 
   it("adds a client's function result as a tool message and runs unless run_llm is false", () => {

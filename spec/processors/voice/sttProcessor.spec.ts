@@ -1,7 +1,8 @@
 // STT processor: one request per user turn (the turn's single AudioRawFrame), one final
 // TranscriptionFrame per turn, interim results at once, empty transcripts dropped, failures
 // reported upstream without ending the session. A barge-in does not cancel the transcription of
-// what the user said; a CancelFrame does. Streaming services are fed the microphone.
+// what the user said; a CancelFrame does. Streaming services are fed the microphone. Every
+// transcript also goes upstream, the same frame, for the turn taking in front.
 
 import { describe, expect, it } from "vitest";
 import { map, NEVER, tap } from "rxjs";
@@ -67,16 +68,19 @@ describe("sttProcessor (file-based)", () => {
 
   it("reports a failed request upstream as a non-fatal ErrorFrame and transcribes the next turn", () => {
     const ts = testScheduler();
-    const errors: Frame[] = [];
+    const up: Frame[] = [];
+    const down: Frame[] = [];
     ts.run(({ hot, cold, expectObservable }) => {
       const replies = [cold<STTEvent>("--#", {}, new Error("stt 503")), cold("--(a|)", { a: final("second") })];
       const stt = fakeSTT((_a, n) => replies[n]!);
       const ends = sttProcessor(testContext(ts), { service: stt }).link({ down: hot("-A----B", frames), up: NEVER });
-      ends.up.subscribe((fr) => errors.push(fr));
-      expectObservable(ends.down.pipe()).toBe("--------b", { b: expect.objectContaining({ type: "TranscriptionFrame", text: "second" }) });
+      ends.up.subscribe((fr) => up.push(fr));
+      expectObservable(ends.down.pipe(tap((fr) => down.push(fr)))).toBe("--------b", { b: expect.objectContaining({ type: "TranscriptionFrame", text: "second" }) });
     });
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ type: "ErrorFrame", error: "stt 503", fatal: false, processor: "stt:fake" });
+    expect(up).toHaveLength(2);
+    expect(up[0]).toMatchObject({ type: "ErrorFrame", error: "stt 503", fatal: false, processor: "stt:fake" });
+    // The transcript goes both ways as one frame (one id: RTVI reports it once).
+    expect(up[1]).toBe(down[0]);
   });
 
   it("keeps transcribing through an interruption (the user's words are real) and queues the next turn behind it", () => {
@@ -130,19 +134,19 @@ describe("sttProcessor (streaming)", () => {
 
   it("reports a stream failure upstream and reopens the stream at the next audio", () => {
     const ts = testScheduler();
-    const errors: string[] = [];
+    const up: string[] = [];
     ts.run(({ hot, cold, expectObservable }) => {
       const streams = [cold<STTEvent>("-#", {}, new Error("socket closed")), cold("-(f|)", { f: final("back") })];
       let n = 0;
       const stt = fakeStreamingSTT(() => streams[n++]!);
       const ends = sttProcessor(testContext(ts), { service: stt }).link({ down: hot("-m---n---", frames), up: NEVER });
-      ends.up.subscribe((fr) => errors.push(show(fr)));
+      ends.up.subscribe((fr) => up.push(show(fr)));
       expectObservable(ends.down.pipe()).toBe("-m---nT--", {
         m: frames.m,
         n: frames.n,
         T: expect.objectContaining({ type: "TranscriptionFrame", text: "back" }),
       });
     });
-    expect(errors).toEqual(["error:socket closed"]);
+    expect(up).toEqual(["error:socket closed", "final:back"]);
   });
 });

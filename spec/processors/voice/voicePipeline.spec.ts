@@ -57,7 +57,8 @@ describe("voicePipeline", () => {
       "10 LLMFullResponseEnd",
     ]);
     expect(log).toContain("4 final:What time is it?");
-    expect(up).toEqual([]);
+    // The transcript also goes upstream (turn taking in front needs to hear it); nothing else does.
+    expect(up).toEqual(["final:What time is it?"]);
     expect(context?.messages).toEqual([
       { role: "system", content: "Be brief." },
       { role: "user", content: "What time is it?" },
@@ -137,7 +138,7 @@ describe("voicePipeline", () => {
       ends.up.subscribe((fr) => up.push(show(fr)));
       timeline(ts, ends.down, log);
     });
-    expect(up).toEqual(["error:stt down"]);
+    expect(up).toEqual(["error:stt down", "final:Hello?"]);
     expect(audible(log)).toEqual(["6 LLMFullResponseStart", "6 llm:Hi!", "6 TTSStarted", "6 tts:Hi!", "6 audio:100@1000", "6 TTSStopped", "6 LLMFullResponseEnd"]);
   });
 

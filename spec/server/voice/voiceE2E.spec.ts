@@ -139,6 +139,71 @@ describe.skipIf(skip)("voice pipeline from config, over /ws", () => {
     await client.closed;
   });
 
+  it("JSON: a barge-in that asks something, answered after more than 2 s, is not taken for noise", async () => {
+    const first = openai.requests.length;
+    const requests = since(first);
+    openai.script("transcription", { text: "What is the weather like today?" }, { text: "Wait, stop, stop please." });
+    // The first answer talks for 8 s; the answer to the barge-in takes 3 s to its first token,
+    // longer than the 2 s after which an interruption without a transcript counts as noise.
+    openai.script("chat", { text: "It is sunny today and the walk will be lovely." }, { text: "Sure, I will stop.", ttftMs: 3_000 });
+    openai.script("speech", { durationMs: 8_000 });
+
+    const client = await connect(`${server.wsUrl}/ws`);
+    const mic = new RealTimeMic((pcm) => client.send(jsonAudio(pcm)));
+    mic.start();
+    await mic.say(question.pcm);
+    const isType = (type: string) => (m: Received) => !m.binary && jsonOf(m).type === type;
+    const after = (mark: number, type: string) => (m: Received) => isType(type)(m) && client.received.indexOf(m) >= mark;
+    await client.waitFor(isType("OutputAudioRawFrame"), 8_000);
+    await mic.say(bargeIn.pcm);
+    await vi.waitFor(() => expect(requests("chat")).toHaveLength(2), { timeout: 5_000 });
+    // The second answer plays to its end (the 2 s noise verdict would have come before it).
+    const mark = client.received.length;
+    await client.waitFor(after(mark, "OutputAudioRawFrame"), 8_000);
+    await client.waitFor(after(mark, "BotStoppedSpeakingFrame"), 8_000);
+    mic.stop();
+
+    // The barge-in's transcript reached the turn taking: no "the user said nothing" note, no
+    // extra run. The second request ends with the barge-in; its only system message is the prompt.
+    expect(requests("chat")).toHaveLength(2);
+    const messages = (requests("chat")[1]!.body as { messages: { role: string; content: string }[] }).messages;
+    expect(messages.filter((m) => m.role === "system")).toEqual([{ role: "system", content: "Be brief." }]);
+    expect(messages.at(-1)).toEqual({ role: "user", content: "Wait, stop, stop please." });
+    expect(requests("speech").map((r) => (r.body as { input: string }).input).at(-1)).toBe("Sure, I will stop.");
+    client.close();
+    await client.closed;
+  });
+
+  it("JSON: a noise that cuts an answer still being thought brings that answer after all", async () => {
+    const first = openai.requests.length;
+    const requests = since(first);
+    // The second "turn" is sound with no words in it: its transcript is empty.
+    openai.script("transcription", { text: "What is the weather like today?" }, { text: "" });
+    openai.script("chat", { text: "A cut answer.", ttftMs: 5_000 }, { text: "It is sunny today." });
+
+    const client = await connect(`${server.wsUrl}/ws`);
+    const mic = new RealTimeMic((pcm) => client.send(jsonAudio(pcm)));
+    mic.start();
+    await mic.say(question.pcm);
+    await vi.waitFor(() => expect(requests("chat")).toHaveLength(1), { timeout: 8_000 });
+    const [cut] = requests("chat");
+    await mic.say(bargeIn.pcm);
+    await vi.waitFor(() => expect(cut!.aborted).toBe(true), { timeout: 3_000 });
+    // 2 s after the noise turn ends the context, which still ends with the question, runs again.
+    await client.waitFor((m) => !m.binary && jsonOf(m).type === "BotStoppedSpeakingFrame", 10_000);
+    mic.stop();
+
+    expect(requests("transcription")).toHaveLength(2);
+    expect(requests("chat")).toHaveLength(2);
+    expect((requests("chat")[1]!.body as { messages: unknown[] }).messages).toEqual([
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "What is the weather like today?" },
+    ]);
+    expect(requests("speech").map((r) => (r.body as { input: string }).input)).toEqual(["It is sunny today."]);
+    client.close();
+    await client.closed;
+  });
+
   it("protobuf: a barge-in mid-answer stops the bot's audio and aborts the in-flight LLM and TTS requests", async () => {
     const first = openai.requests.length;
     const requests = since(first);
@@ -185,7 +250,8 @@ describe.skipIf(skip)("voice pipeline from config, over /ws", () => {
     expect(after).toBeLessThanOrEqual(100);
     // RTVI events came as message frames: the first turn's transcript, and two user turns.
     const events = client.received.filter(isFrame("message")).map((m) => JSON.parse(protoDecode(m.data).message!.data) as { type: string; data?: { text?: string } });
-    expect(events.find((e) => e.type === "user-transcription")?.data?.text).toBe("Tell me a long story.");
+    // The transcript travels both ways (turn taking hears it too) but is reported once.
+    expect(events.filter((e) => e.type === "user-transcription").map((e) => e.data?.text)).toEqual(["Tell me a long story."]);
     expect(events.filter((e) => e.type === "user-started-speaking")).toHaveLength(2);
     client.close();
     await client.closed;

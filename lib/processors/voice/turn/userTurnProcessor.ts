@@ -33,7 +33,7 @@ import { catchError, EMPTY, map, merge, Observable, Subject, take, tap, timer, t
 import { categoryOf, createFrame, type Frame } from "../../../frames/index.ts";
 import type { ProcessorContext } from "../../../pipeline/context.ts";
 import { processor, type Processor, type ProcessorPorts } from "../../../pipeline/processor.ts";
-import { appendContinueNote, type ResumeFrames } from "./falseInterruption.ts";
+import { continueAfterNoise, type Interrupted, type ResumeFrames } from "./falseInterruption.ts";
 import { transcriptionStart, vadStart, type StartDecisionContext, type UserTurnStartStrategy } from "./startStrategies.ts";
 import { maxDurationStop, speechTimeoutStop, stopWatchdog, type UserTurnStopStrategy, type UserTurnView } from "./stopStrategies.ts";
 import { transcriptText } from "./transcripts.ts";
@@ -51,7 +51,7 @@ export interface UserTurnOptions {
   readonly allowInterruptions?: boolean;
   /** 0 = never resume after a false interruption. @defaultValue 2000 */
   readonly falseInterruptionTimeoutMs?: number;
-  /** What to push downstream after a false interruption. @defaultValue appendContinueNote */
+  /** What to push downstream after a false interruption. @defaultValue continueAfterNoise */
   readonly resumeFrames?: ResumeFrames;
   /** 0 = no idle reports. @defaultValue 0 */
   readonly userIdleTimeoutMs?: number;
@@ -117,8 +117,10 @@ class UserTurnController {
   private turnCount = 0;
   private lateUntil = -Infinity;
   private idle: Subscription | undefined;
-  /** An interruption brought no transcript yet; the recovery timer runs between user turns. */
-  private recoveryPending = false;
+  /** A user turn ended and the bot has not started speaking since: an answer may be on its way. */
+  private awaitingAnswer = false;
+  /** An interruption brought no transcript yet (and what it cut); the timer runs between user turns. */
+  private recoveryPending: Interrupted | undefined;
   private recovery: Subscription | undefined;
 
   constructor(
@@ -138,7 +140,7 @@ class UserTurnController {
     this.falseInterruptionMs = options.falseInterruptionTimeoutMs ?? USER_TURN_DEFAULTS.falseInterruptionTimeoutMs;
     this.idleMs = options.userIdleTimeoutMs ?? USER_TURN_DEFAULTS.userIdleTimeoutMs;
     this.lateMs = options.lateTranscriptMs ?? USER_TURN_DEFAULTS.lateTranscriptMs;
-    this.resumeFrames = options.resumeFrames ?? appendContinueNote;
+    this.resumeFrames = options.resumeFrames ?? continueAfterNoise;
   }
 
   /** Handles a downstream frame before it passes on; false drops it (a rejected transcript). */
@@ -168,8 +170,7 @@ class UserTurnController {
         break;
       default:
         if (transcriptText(frame) !== undefined) {
-          this.cancelIdle();
-          this.cancelRecovery();
+          this.userSpoke();
           if (this.turn === undefined && this.now() < this.lateUntil) return true;
         }
     }
@@ -200,8 +201,10 @@ class UserTurnController {
     this.turn?.frames.next(frame);
   }
 
+  /** Bot state from the output transport; transcripts from an STT placed after turn taking. */
   upstream(frame: Frame): void {
     if (frame.type === "BotStartedSpeakingFrame" || frame.type === "BotStoppedSpeakingFrame") this.botState(frame);
+    else if (transcriptText(frame) !== undefined) this.userSpoke();
   }
 
   /** CancelFrame, EndFrame, StopFrame or unsubscription: no more turns, no timers left. */
@@ -224,9 +227,16 @@ class UserTurnController {
     return { botSpeaking: this.botSpeaking, now: this.now() };
   }
 
+  /** A transcript: the user is not idle, and the last interruption was not noise. */
+  private userSpoke(): void {
+    this.cancelIdle();
+    this.cancelRecovery();
+  }
+
   private botState(frame: Frame): void {
     if (frame.type === "BotStartedSpeakingFrame") {
       this.botSpeaking = true;
+      this.awaitingAnswer = false;
       this.cancelIdle();
       this.cancelRecovery();
     } else {
@@ -250,8 +260,10 @@ class UserTurnController {
     const interrupt = this.allowOption && this.allowedByStart && strategy.interrupts;
     const turn: ActiveTurn = { number: ++this.turnCount, frames: new Subject<Frame>(), startedBy: strategy };
     this.turn = turn;
-    // Only a reply that was being heard can be resumed (falseInterruption.ts).
-    if (interrupt && this.botSpeaking && this.falseInterruptionMs > 0 && (trigger === undefined || transcriptText(trigger) === undefined)) this.recoveryPending = true;
+    // Recovery, if this turn proves to be noise: a reply being heard, or an answer that may have
+    // been on its way, was cut (falseInterruption.ts). A turn that brings its transcript along is not noise.
+    const cut: Interrupted | undefined = this.botSpeaking ? "reply" : this.awaitingAnswer ? "answer" : undefined;
+    if (interrupt && cut && this.falseInterruptionMs > 0 && (trigger === undefined || transcriptText(trigger) === undefined)) this.recoveryPending = cut;
     this.ctx.log.debug({ event: "user_turn_started", turn: turn.number, strategy: strategy.name, interrupt }, "user turn started");
     // A turn opened by the client's own UserStartedSpeakingFrame: that frame is the report.
     if (trigger?.type !== "UserStartedSpeakingFrame") {
@@ -288,22 +300,23 @@ class UserTurnController {
     const at = this.decisionContext();
     this.lateUntil = at.now + this.lateMs;
     for (const s of this.start) s.turnEnded?.(at);
-    if (this.recoveryPending) this.armRecovery();
+    this.awaitingAnswer = true;
+    if (this.recoveryPending) this.armRecovery(this.recoveryPending);
     if (reason === "max_duration" && this.vadSpeaking && !this.closed) this.startTurn(turn.startedBy, undefined);
   }
 
-  private armRecovery(): void {
+  private armRecovery(cut: Interrupted): void {
     this.recovery?.unsubscribe();
     this.recovery = timer(this.falseInterruptionMs, this.ctx.scheduler).subscribe(() => {
       this.recovery = undefined;
-      this.recoveryPending = false;
-      this.ctx.log.debug({ event: "false_interruption" }, "interruption brought no transcript: asking the bot to continue");
-      for (const f of this.resumeFrames(this.ctx.ids)) this.ports.pushDown(f);
+      this.recoveryPending = undefined;
+      this.ctx.log.debug({ event: "false_interruption", cut }, "interruption brought no transcript: asking the bot to carry on");
+      for (const f of this.resumeFrames(this.ctx.ids, cut)) this.ports.pushDown(f);
     });
   }
 
   private cancelRecovery(): void {
-    this.recoveryPending = false;
+    this.recoveryPending = undefined;
     this.recovery?.unsubscribe();
     this.recovery = undefined;
   }

@@ -27,10 +27,11 @@ describe("barge-in", () => {
 
   it("tracks the bot from downstream frames too, and still interrupts once it stopped", () => {
     marbles(({ hot, expectObservable }, ctx) => {
-      // The first turn cut a reply being heard: no transcript came, so it is resumed (R). The
-      // second opens after the bot stopped: it interrupts too, but there is nothing to resume.
-      const vad = hot("     B 99ms S 99ms s 2699ms b 99ms S 99ms s                        ", v);
-      const down = "        B 99ms (SUI) 95ms s 599ms u 1999ms R 99ms b 99ms (SUI) 95ms s 599ms u";
+      // The first turn cut a reply being heard: no transcript came, so it is resumed (R) and the
+      // bot speaks again. The second opens after the bot stopped: it interrupts too, but there
+      // is nothing to resume.
+      const vad = hot("     B 99ms S 99ms s 2649ms B 49ms b 99ms S 99ms s                        ", v);
+      const down = "        B 99ms (SUI) 95ms s 599ms u 1999ms R 49ms B 49ms b 99ms (SUI) 95ms s 599ms u 9999ms -";
       expectObservable(wire(userTurnProcessor(ctx), vad).down).toBe(down);
     });
   });

@@ -11,9 +11,11 @@ const v = inputs();
 describe("user turn max duration", () => {
   it("forces the end at the limit and continues the speech in a new turn", () => {
     marbles(({ hot, expectObservable }, ctx) => {
-      // Speech 0–7000 with an 3000 ms limit: turns 0–3000, 3000–6000, 6000–(7000 + 600).
-      const vad = hot("     S 6999ms s                                ", v);
-      const down = "        (SUI) 2995ms (uUI) 2995ms (uUI) 995ms s 599ms u";
+      // Speech 0–7000 with an 3000 ms limit: turns 0–3000, 3000–6000, 6000–(7000 + 600). Each
+      // continuation interrupts the answer to the piece before; as no transcript came, 2 s after
+      // the last piece the user context is asked to answer if that answer is missing (r).
+      const vad = hot("     S 6999ms s                                          ", v);
+      const down = "        (SUI) 2995ms (uUI) 2995ms (uUI) 995ms s 599ms u 1999ms r";
       const p = userTurnProcessor(ctx, { maxDurationMs: 3000 });
       expectObservable(wire(p, vad).down).toBe(down);
     });

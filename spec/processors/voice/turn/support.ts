@@ -23,6 +23,7 @@ const LETTERS: Partial<Record<FrameType, string>> = {
   InterruptionFrame: "I",
   UserIdleFrame: "z",
   LLMMessagesAppendFrame: "R",
+  LLMRunFrame: "r",
   TranscriptionFrame: "T",
   InterimTranscriptionFrame: "t",
   BotStartedSpeakingFrame: "B",

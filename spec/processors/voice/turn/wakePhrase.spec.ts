@@ -14,9 +14,10 @@ describe("wake phrase start strategy", () => {
   it("drops speech until the phrase, then stays awake for 10 s after each turn", () => {
     marbles(({ hot, expectObservable }, ctx) => {
       // 0: w dropped. 1000: h wakes → turn ends 1600. 5000: VAD speech (awake) → turn ends 5700.
-      // 16000: awake until 15700, so w is dropped again.
+      // 16000: awake until 15700, so w is dropped again. The 5000 turn cut the answer to the
+      // first and brought no transcript: 2 s after it, r asks for that answer if it is missing.
       const vad = hot("     w 999ms h 3999ms S 99ms s 10899ms w", v);
-      const down = "        - 999ms (UIT) 595ms u 3399ms (SUI) 95ms s 599ms u 10299ms -";
+      const down = "        - 999ms (UIT) 595ms u 3399ms (SUI) 95ms s 599ms u 1999ms r 8299ms -";
       expectObservable(wire(userTurnProcessor(ctx, wake()), vad).down).toBe(down);
     });
   });
