@@ -15,7 +15,7 @@
 // recorded. A provider error ends the response early (the End frame still follows, so TTS
 // speaks what it has) and is reported upstream; the session goes on.
 
-import { concat, concatMap, defer, EMPTY, merge, Observable, of, catchError, type ObservableInput } from "rxjs";
+import { concat, concatMap, defer, EMPTY, merge, Observable, of, catchError } from "rxjs";
 import {
   createFrame,
   type ChatMessage,
@@ -29,6 +29,7 @@ import {
 import type { ProcessorContext } from "../../pipeline/context.ts";
 import { errorFrame, reportUpstream } from "../../pipeline/errors.ts";
 import { processor, type Processor } from "../../pipeline/processor.ts";
+import { emitEach } from "../../operators/emitEach.ts";
 import { lanes } from "../../operators/lanes.ts";
 import { ServiceError } from "../../services/service-error.ts";
 import type { LLMEvent, LLMService } from "../../services/types.ts";
@@ -84,10 +85,10 @@ export function llmProcessor(ctx: ProcessorContext, options: LLMProcessorOptions
               ...(tools.length > 0 && toolChoice !== undefined ? { tool_choice: toolChoice } : {}),
             })
             .pipe(
-              concatMap((event: LLMEvent): ObservableInput<Frame> => {
+              emitEach((event: LLMEvent): Frame[] => {
                 switch (event.type) {
                   case "text":
-                    if (event.text === "") return EMPTY;
+                    if (event.text === "") return [];
                     if (firstToken) {
                       firstToken = false;
                       ctx.metrics.observe("llm_time_to_first_token_seconds", (ctx.scheduler.now() - requestedAt) / 1000, labels);
@@ -95,12 +96,12 @@ export function llmProcessor(ctx: ProcessorContext, options: LLMProcessorOptions
                     return [frame("LLMTextFrame", { text: event.text, includes_inter_frame_spaces: true })];
                   case "tool_calls":
                     calls = event.calls;
-                    return EMPTY;
+                    return [];
                   case "usage":
                     ctx.log.debug({ processor: name, ...event }, "LLM token usage");
-                    return EMPTY;
+                    return [];
                   default:
-                    return EMPTY;
+                    return [];
                 }
               }),
             );

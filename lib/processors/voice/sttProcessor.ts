@@ -23,11 +23,12 @@
 //
 // Errors become a non-fatal ErrorFrame upstream; the session goes on.
 
-import { concat, concatMap, defer, finalize, map, Subject, tap, type Observable, type Subscription } from "rxjs";
+import { concat, defer, finalize, map, Subject, tap, type Observable, type Subscription } from "rxjs";
 import { createFrame, type Frame } from "../../frames/index.ts";
 import type { ProcessorContext } from "../../pipeline/context.ts";
 import { reportUpstream } from "../../pipeline/errors.ts";
 import { processor, type Processor, type ProcessorParts, type ProcessorPorts } from "../../pipeline/processor.ts";
+import { emitEach } from "../../operators/emitEach.ts";
 import { lanes } from "../../operators/lanes.ts";
 import { ServiceError } from "../../services/service-error.ts";
 import type { STTService } from "../../services/types.ts";
@@ -98,7 +99,7 @@ function transcribeTurn(
     const events$ = service
       .transcribe({ pcm: frame.audio, sampleRate: frame.sample_rate, channels: frame.num_channels, ...(language ? { language } : {}) })
       .pipe(
-        concatMap((event): Frame[] => {
+        emitEach((event): Frame[] => {
           const text = event.text.trim();
           if (event.type === "interim") return text ? [transcript("InterimTranscriptionFrame", text, event.language ?? language)] : [];
           if (text) finals.push(text);

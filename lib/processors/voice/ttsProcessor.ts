@@ -18,13 +18,14 @@
 // Audio leaves at one rate: `sampleRate`, else the StartFrame's audio_out_sample_rate, else the
 // service's; chunks at another rate are resampled per sentence (StreamResampler, no clicks).
 
-import { concat, concatMap, concatWith, defer, EMPTY, of, catchError, type Observable } from "rxjs";
+import { concat, concatWith, defer, EMPTY, of, catchError, type Observable } from "rxjs";
 import { audioFrame, createFrame, type Frame } from "../../frames/index.ts";
 import { asInt16, int16ToPcmBytes } from "../../audio/pcm.ts";
 import { StreamResampler } from "../../audio/resampler.ts";
 import type { ProcessorContext } from "../../pipeline/context.ts";
 import { errorFrame, reportUpstream } from "../../pipeline/errors.ts";
 import { processor, type Processor } from "../../pipeline/processor.ts";
+import { emitEach } from "../../operators/emitEach.ts";
 import { lanes } from "../../operators/lanes.ts";
 import { ServiceError } from "../../services/service-error.ts";
 import type { TTSChunk, TTSService } from "../../services/types.ts";
@@ -80,7 +81,7 @@ export function ttsProcessor(ctx: ProcessorContext, options: TTSProcessorOptions
             ? []
             : [audioFrame(ctx.ids, "TTSAudioRawFrame", pcm, rate, 1, words ? { metadata: { [WORD_TIMINGS_KEY]: words } } : {})];
         const audio$ = service.synthesize(text, { sampleRate: rate }).pipe(
-          concatMap((chunk: TTSChunk) => {
+          emitEach((chunk: TTSChunk) => {
             if (firstChunk) {
               firstChunk = false;
               ctx.metrics.observe("tts_time_to_first_audio_chunk_seconds", (ctx.scheduler.now() - requestedAt) / 1000, labels);

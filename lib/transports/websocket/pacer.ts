@@ -54,7 +54,11 @@ export interface PacerOptions<T> {
   keepOnInterrupt?(item: T): boolean;
 }
 
-type Entry<T> = { readonly audio: PcmChunk; readonly ms: number } | { readonly item: T };
+/** A queued chunk is itself the PcmChunk handed to writeAudio: one object per 40 ms of audio. */
+interface AudioEntry extends PcmChunk {
+  readonly ms: number;
+}
+type Entry<T> = AudioEntry | { readonly item: T };
 
 /** Queued audio is copied into slabs of this size (≈ 1.4 s at 24 kHz mono). */
 const SLAB_BYTES = 64 * 1024;
@@ -76,6 +80,12 @@ export class OutputPacer<T> {
   private playedMs = 0;
   private speaking = false;
   private cancelTimer: (() => void) | null = null;
+  /** When the pending timer fires (clock ms); a pump that wants the same wake-up keeps it. */
+  private timerAt = 0;
+  private readonly onTimer = (): void => {
+    this.cancelTimer = null;
+    this.pump();
+  };
   private waiters: (() => void)[] = [];
   private closed = false;
   private pumping = false;
@@ -102,7 +112,7 @@ export class OutputPacer<T> {
     let ms = 0;
     for (let i = this.head; i < this.queue.length; i++) {
       const e = this.queue[i]!;
-      if ("audio" in e) ms += e.ms;
+      if ("pcm" in e) ms += e.ms;
     }
     return ms;
   }
@@ -114,15 +124,14 @@ export class OutputPacer<T> {
     // Top up a short chunk still waiting at the tail, so fast producers give whole chunks.
     const tail = this.queue.length > this.head ? this.queue[this.queue.length - 1] : undefined;
     let before: Uint8Array | undefined;
-    if (tail && "audio" in tail && tail.audio.sampleRate === chunk.sampleRate && tail.audio.channels === chunk.channels && tail.audio.pcm.byteLength < chunkBytes) {
+    if (tail && "pcm" in tail && tail.sampleRate === chunk.sampleRate && tail.channels === chunk.channels && tail.pcm.byteLength < chunkBytes) {
       this.queue.pop();
-      before = tail.audio.pcm;
+      before = tail.pcm;
     }
     const pcm = this.own(before, chunk.pcm);
     for (let at = 0; at < pcm.byteLength; at += chunkBytes) {
       const piece = pcm.subarray(at, Math.min(pcm.byteLength, at + chunkBytes));
-      const audio = { pcm: piece, sampleRate: chunk.sampleRate, channels: chunk.channels };
-      this.queue.push({ audio, ms: pcmDurationMs(piece.byteLength, chunk.sampleRate, chunk.channels) });
+      this.queue.push({ pcm: piece, sampleRate: chunk.sampleRate, channels: chunk.channels, ms: pcmDurationMs(piece.byteLength, chunk.sampleRate, chunk.channels) });
     }
     this.pump();
   }
@@ -220,16 +229,19 @@ export class OutputPacer<T> {
   }
 
   private pumpOnce(): void {
-    this.cancelTimer?.();
-    this.cancelTimer = null;
     if (this.closed) return;
     const now = this.clock.now();
+    this.wakeAt(this.play(now), now);
+  }
+
+  /** Writes what is due; returns when to look again (clock ms), or null for never. */
+  private play(now: number): number | null {
     while (this.head < this.queue.length) {
       const entry = this.queue[this.head]!;
       if ("item" in entry) {
         this.head++;
         this.opts.writeItem(entry.item);
-        if (this.closed) return;
+        if (this.closed) return null;
         continue;
       }
       // A run starts now, or restarts after an underrun: never burst to catch up.
@@ -238,19 +250,17 @@ export class OutputPacer<T> {
         this.playedMs = 0;
       }
       const endsAt = this.anchor + this.playedMs + entry.ms;
-      if (endsAt - now > this.leadMs && this.playedMs > 0) {
-        this.schedule(endsAt - this.leadMs - now);
-        return;
-      }
+      if (endsAt - now > this.leadMs && this.playedMs > 0) return endsAt - this.leadMs;
       this.head++;
       this.playedMs += entry.ms;
-      this.opts.writeAudio(entry.audio);
+      this.opts.writeAudio(entry);
       this.setSpeaking(true);
-      if (this.closed) return;
+      if (this.closed) return null;
     }
     this.queue = [];
     this.head = 0;
     const end = this.playoutEnd();
+    let wake: number | null = null;
     if (this.speaking) {
       // Someone waits for the end (an EndFrame): stop at playout end, without the grace.
       const stopAt = this.waiters.length > 0 ? end : end + this.stopGraceMs;
@@ -260,10 +270,11 @@ export class OutputPacer<T> {
         this.dropSlab();
         this.setSpeaking(false);
       } else {
-        this.schedule(stopAt - now);
+        wake = stopAt;
       }
     }
     if (now >= end) this.release();
+    return this.closed ? null : wake;
   }
 
   /** Nothing queued refers to the slab any more (a run ended, or was cut): the next audio starts a new one, and a quiet session holds none. */
@@ -272,12 +283,14 @@ export class OutputPacer<T> {
     this.slabUsed = 0;
   }
 
-  private schedule(ms: number): void {
+  /** One timer at most; audio pushed while it waits for the same moment does not replace it. */
+  private wakeAt(at: number | null, now: number): void {
+    if (at !== null && this.cancelTimer !== null && this.timerAt === at) return;
     this.cancelTimer?.();
-    this.cancelTimer = this.clock.setTimer(() => {
-      this.cancelTimer = null;
-      this.pump();
-    }, Math.max(0, ms));
+    this.cancelTimer = null;
+    if (at === null) return;
+    this.timerAt = at;
+    this.cancelTimer = this.clock.setTimer(this.onTimer, Math.max(0, at - now));
   }
 
   private setSpeaking(speaking: boolean): void {

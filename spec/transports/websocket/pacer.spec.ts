@@ -8,6 +8,8 @@ import { OutputPacer, type PacerClock, type PcmChunk } from "../../../lib/transp
 
 class ManualClock implements PacerClock {
   t = 0;
+  /** Timers set so far. */
+  set = 0;
   private timers: { at: number; fn: () => void; live: boolean }[] = [];
   /** Extra lateness added to every timer, to show that lateness does not accumulate. */
   constructor(private readonly lateness = 0) {}
@@ -15,6 +17,7 @@ class ManualClock implements PacerClock {
     return this.t;
   }
   setTimer(fn: () => void, ms: number): () => void {
+    this.set++;
     const timer = { at: this.t + ms + this.lateness, fn, live: true };
     this.timers.push(timer);
     return () => {
@@ -79,6 +82,19 @@ describe("OutputPacer", () => {
     const last = writes[99]!;
     // Relative 40 ms timers would be ~97 × 3 ms behind by now; deadlines stay within one lateness.
     expect(last.at - (99 * 40 - 60)).toBeLessThanOrEqual(3 + 1e-9);
+  });
+
+  it("keeps its one timer when audio streams in while it waits for the same moment", () => {
+    const { clock, writes, pacer } = setup();
+    pacer.pushAudio(pcm(200));
+    expect(clock.set).toBe(1);
+    // A TTS streaming faster than real time: ten more pieces before the next chunk is due.
+    for (let i = 0; i < 10; i++) pacer.pushAudio(pcm(40));
+    expect(clock.set).toBe(1);
+    clock.advance(1000);
+    expect(writes.reduce((ms, w) => ms + w.ms, 0)).toBe(600);
+    // One timer per chunk not written at once (all but the first two), one for the end of speech.
+    expect(clock.set).toBe(600 / 40 - 2 + 1);
   });
 
   it("drops nothing at chunk boundaries and merges small pieces that wait", () => {

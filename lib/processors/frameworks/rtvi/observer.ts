@@ -94,9 +94,12 @@ const REPORTED = new Set<string>([
   "RTVIServerMessageFrame",
 ]);
 
+/** Shared answer for the common case (audio and most frames report nothing): no allocation per frame. */
+const NONE: readonly RtviMessage[] = Object.freeze([]);
+
 /** The RTVI events a frame should produce now (often none). */
-export function observeFrame(frame: Frame, state: RtviState): RtviMessage[] {
-  if (!REPORTED.has(frame.type) || !state.reported.firstSight(frame.id)) return [];
+export function observeFrame(frame: Frame, state: RtviState): readonly RtviMessage[] {
+  if (!REPORTED.has(frame.type) || !state.reported.firstSight(frame.id)) return NONE;
   const events = eventsOf(frame, state);
   return state.clientReady ? events : events.filter((m) => m.type === "error");
 }

@@ -48,11 +48,14 @@ export interface RtviProcessor extends Processor {
 }
 
 /** Passes each frame on and sends the events it produces downstream after it. */
-function reporting(state: RtviState, toClient: (m: RtviMessage) => Frame): (frame: Frame) => Frame[] {
+function reporting(state: RtviState, toClient: (m: RtviMessage) => Frame): (frame: Frame) => Frame | Frame[] {
   return (frame) => {
-    const events = observeFrame(frame, state).map(toClient);
+    const messages = observeFrame(frame, state);
     // An RTVIServerMessageFrame is consumed: its server-message replaces it.
-    return frame.type === "RTVIServerMessageFrame" ? events : [frame, ...events];
+    const consumed = frame.type === "RTVIServerMessageFrame";
+    if (messages.length === 0) return consumed ? [] : frame;
+    const events = messages.map(toClient);
+    return consumed ? events : [frame, ...events];
   };
 }
 
@@ -81,11 +84,11 @@ export function rtviProcessor(ctx: ProcessorContext, options: RtviOptions = {}):
       unhandledClientMessages: opts.unhandled_client_messages,
       pushUp: ports.pushUp,
     };
-    const onSystem = (frame: Frame): Frame[] => {
+    const onSystem = (frame: Frame): Frame | Frame[] => {
       if (frame.type !== "InputTransportMessageFrame") return report(frame);
       if (!hasRtviLabel(frame.message)) {
         log.debug({ event: "rtvi_ignored" }, "transport message without the rtvi-ai label passed on");
-        return [frame];
+        return frame;
       }
       return handleClientMessage(frame.message, env);
     };
