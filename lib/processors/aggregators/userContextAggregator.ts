@@ -68,9 +68,12 @@ export function userContextAggregator(ctx: ProcessorContext, options: UserContex
       }
       case "LLMRunFrame": {
         const committed = commit();
-        if (committed || !frame.only_if_unanswered || answerMissing()) return committed ?? run();
-        ctx.log.debug({ event: "run_skipped" }, "recovery run skipped: the last answer is not missing");
-        return null;
+        if (committed) return committed;
+        if (frame.only_if_unanswered && !answerMissing()) {
+          ctx.log.debug({ event: "run_skipped" }, "recovery run skipped: the last answer is not missing");
+          return null;
+        }
+        return run();
       }
       case "LLMMessagesUpdateFrame":
         context.setMessages(frame.messages);

@@ -117,33 +117,26 @@ describe("false interruption recovery", () => {
   });
 
   it("the resume frame appends a system note and runs the LLM", () => {
-    const scheduler = new VirtualTimeScheduler();
-    const ctx = createContext({ scheduler });
-    const down = new Subject<Frame>();
-    const seen: Frame[] = [];
-    const p = userTurnProcessor(ctx, { stop: [], stopTimeoutMs: 10 });
-    p.link({ down, up: new Subject<Frame>() }).down.subscribe((f) => seen.push(f));
-    down.next(v["B"]!);
-    down.next(v["S"]!);
-    down.next(v["s"]!);
-    scheduler.flush();
-    const resume = seen.find((f) => f.type === "LLMMessagesAppendFrame");
+    const [resume] = recoveryFrames(["B", "S", "s"]);
     expect(resume).toMatchObject({ run_llm: true, messages: [{ role: "system", content: FALSE_INTERRUPTION_NOTE }] });
   });
 
   it("the frame that asks for a cut answer is an LLMRunFrame marked only_if_unanswered", () => {
-    const scheduler = new VirtualTimeScheduler();
-    const ctx = createContext({ scheduler });
-    const down = new Subject<Frame>();
-    const seen: Frame[] = [];
-    const p = userTurnProcessor(ctx, { stop: [], stopTimeoutMs: 10 });
-    p.link({ down, up: new Subject<Frame>() }).down.subscribe((f) => seen.push(f));
-    for (const letter of ["S", "s"]) down.next(v[letter]!);
-    scheduler.flush();
-    for (const letter of ["S", "s"]) down.next(v[letter]!);
-    scheduler.flush();
-    expect(seen.filter((f) => f.type === "LLMRunFrame" || f.type === "LLMMessagesAppendFrame")).toEqual([
-      expect.objectContaining({ type: "LLMRunFrame", only_if_unanswered: true }),
-    ]);
+    expect(recoveryFrames(["S", "s"], ["S", "s"])).toEqual([expect.objectContaining({ type: "LLMRunFrame", only_if_unanswered: true })]);
   });
 });
+
+/** Feeds each group of input letters and lets every timer run after it; returns the recovery frames pushed downstream. */
+function recoveryFrames(...groups: readonly string[][]): Frame[] {
+  const scheduler = new VirtualTimeScheduler();
+  const down = new Subject<Frame>();
+  const seen: Frame[] = [];
+  userTurnProcessor(createContext({ scheduler }), { stop: [], stopTimeoutMs: 10 })
+    .link({ down, up: new Subject<Frame>() })
+    .down.subscribe((f) => seen.push(f));
+  for (const group of groups) {
+    for (const letter of group) down.next(v[letter]!);
+    scheduler.flush();
+  }
+  return seen.filter((f) => f.type === "LLMRunFrame" || f.type === "LLMMessagesAppendFrame");
+}
