@@ -163,7 +163,8 @@ async function main(): Promise<void> {
     for (const [i, [leg, what]] of LEGS.entries()) {
       console.log(`  ${leg.padEnd(legWidth)}  ${cells.map((c, j) => c[i]!.padStart(widths[j]!)).join("  ")}   ${what}`);
     }
-    console.log(`  turns matched to their requests: ${rows.map((r) => `${r.turnAdded.count}/${r.turnWire.count}`).join(", ")}`);
+    console.log(`  turns matched to their requests and writes: ${rows.map((r) => `${r.turnAdded.count}/${r.turnWire.count}`).join(", ")}`);
+    console.log(`  connections the server opened to the stand-in: ${rows.map((r) => `${r.standInConnections} (${r.turns} turns)`).join(", ")}`);
   }
   const best = [...rows].reverse().find((r) => !r.broke);
   console.log("");

@@ -45,7 +45,8 @@ interface PendingTurn {
   /** Pushed to the collector at the first bot audio; gets the tag if that comes later. */
   record?: TurnRecord;
   firstAudioUs?: number;
-  botStartedSeen?: boolean;
+  /** The server's first "bot_started" after this end of turn. */
+  botStartedUs?: number;
   superseded?: boolean;
 }
 
@@ -207,7 +208,7 @@ export class Caller {
     if (turn && turn.firstAudioUs === undefined && !turn.superseded) {
       turn.firstAudioUs = rxUs;
       this.opts.collector.turnWire.push((rxUs - turn.eotUs) / 1000 - this.opts.standInMs);
-      turn.record = { eotUs: turn.eotUs, firstAudioUs: rxUs, turn: turn.tag };
+      turn.record = { eotUs: turn.eotUs, firstAudioUs: rxUs, turn: turn.tag, botStartedUs: turn.botStartedUs };
       this.opts.collector.turnRecords.push(turn.record);
     }
     if (this.mode === "waiting" && !this.answered) {
@@ -229,8 +230,9 @@ export class Caller {
         if (this.turn && this.turn.firstAudioUs === undefined) this.turn.superseded = true;
         return;
       case "bot_started":
-        if (this.turn && !this.turn.botStartedSeen && !this.turn.superseded) {
-          this.turn.botStartedSeen = true;
+        if (this.turn && this.turn.botStartedUs === undefined && !this.turn.superseded) {
+          this.turn.botStartedUs = message.t;
+          if (this.turn.record) this.turn.record.botStartedUs = message.t;
           c.turnServer.push((message.t - this.turn.eotUs) / 1000 - this.opts.standInMs);
         }
         return;

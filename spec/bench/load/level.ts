@@ -1,7 +1,7 @@
 // One concurrency level: ramp the callers in (or hang some up), let them settle, measure a
 // window in the server, the callers and the stand-in, and say which limit it broke.
 
-import type { MemoryReport, StandInReply } from "./protocol.ts";
+import type { MemoryReport, ServerReply, StandInReply } from "./protocol.ts";
 import { log, memory, promEldP99, rampTo, sleep, window, type Rig } from "./rig.ts";
 import { fmt, summarize } from "./stats.ts";
 import type { LevelRow } from "./table.ts";
@@ -26,6 +26,7 @@ export async function measureLevel(rig: Rig, level: number, base: MemoryReport):
 
   await rig.standIn.ask({ cmd: "lateness" });
   await rig.standIn.ask({ cmd: "trace" }); // forget what came before the window
+  await rig.server.ask({ cmd: "http-trace" });
   await promEldP99(rig.url);
   collector.reset();
   const genCpu = process.cpuUsage();
@@ -43,7 +44,8 @@ export async function measureLevel(rig: Rig, level: number, base: MemoryReport):
   const mem = await memory(rig);
   const held = rig.callers.filter((c) => c.healthy).length;
   const { requests } = await rig.standIn.ask<Extract<StandInReply, { type: "trace" }>>({ cmd: "trace" });
-  const breakdown = turnLegs(collector.turnRecords, requests);
+  const http = await rig.server.ask<Extract<ServerReply, { type: "http-trace" }>>({ cmd: "http-trace" });
+  const breakdown = turnLegs(collector.turnRecords, requests, http.writes);
 
   const row: Omit<LevelRow, "broke"> = {
     level,
@@ -59,7 +61,9 @@ export async function measureLevel(rig: Rig, level: number, base: MemoryReport):
     gcTotalMs: report.gcTotalMs,
     gcKinds: report.gcKinds,
     turnAdded: breakdown.added,
+    turnAtCaller: breakdown.atCaller,
     legs: breakdown.legs,
+    standInConnections: http.connections,
     turnWire: summarize(collector.turnWire),
     turnServer: summarize(collector.turnServer),
     cutoffWire: summarize(collector.cutoffWire),

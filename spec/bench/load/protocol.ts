@@ -47,7 +47,14 @@ export type ServerCommand =
   | { readonly id: number; readonly cmd: "window-start" }
   | { readonly id: number; readonly cmd: "window-end" }
   | { readonly id: number; readonly cmd: "memory" }
+  | { readonly id: number; readonly cmd: "http-trace" }
   | { readonly id: number; readonly cmd: "stop" };
+
+/** A request the server put on the wire to the stand-in: its last body byte handed to the socket (µs), from that local port. */
+export interface ServerWrite {
+  readonly port: number;
+  readonly us: number;
+}
 
 export interface WindowReport {
   readonly wallMs: number;
@@ -83,6 +90,8 @@ export type ServerReply =
   | { readonly type: "ready"; readonly url: string; readonly pid: number }
   | { readonly type: "window"; readonly id: number; readonly report: WindowReport }
   | { readonly type: "memory"; readonly id: number; readonly report: MemoryReport }
+  /** Requests to the stand-in since the last query (httpTrace.ts), and the connections opened for them. */
+  | { readonly type: "http-trace"; readonly id: number; readonly writes: readonly ServerWrite[]; readonly connections: number }
   | { readonly type: "stopped"; readonly id: number }
   | { readonly type: "error"; readonly message: string };
 
@@ -94,11 +103,13 @@ export type StandInCommand =
 
 /**
  * One answered request, on CLOCK_MONOTONIC µs: headers received, request body read in full,
- * first response byte sent. `turn` is the turn tag it carried (see turnTag.ts).
+ * first response byte sent. `turn` is the turn tag it carried (see turnTag.ts); `port` the
+ * client's port (the server's side of the connection, see httpTrace.ts).
  */
 export interface StandInTrace {
   readonly endpoint: "chat" | "transcription" | "speech";
   readonly turn: number | undefined;
+  readonly port: number | undefined;
   readonly receivedUs: number;
   readonly bodyUs: number;
   readonly firstByteUs: number;

@@ -6,7 +6,8 @@
 // Options come as JSON in BENCH_SERVER_OPTIONS: { baseURL, config, profileDir }.
 // Over IPC it answers: window-start / window-end (CPU of the whole process from
 // process.cpuUsage, event-loop delay from monitorEventLoopDelay at 1 ms resolution, inbound
-// frame age from the input probe, GC pauses, run-queue wait), memory (after global.gc), stop.
+// frame age from the input probe, GC pauses, run-queue wait), memory (after global.gc),
+// http-trace (when each request to the stand-in went on the wire, httpTrace.ts), stop.
 
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
@@ -16,6 +17,7 @@ import { parseConfig } from "../../../lib/config/load.ts";
 import { serve } from "../../../lib/server/serve.ts";
 import { sharedSileroBatcher, type SileroBatchStats } from "../../../lib/audio/vad/sileroBatch.ts";
 import { benchStage, standInVoiceConfig } from "./benchStage.ts";
+import { traceHttp } from "./httpTrace.ts";
 import { frameAgeUs } from "./probes.ts";
 import type { GcKindReport, MemoryReport, ServerCommand, ServerReply, WindowReport } from "./protocol.ts";
 import { summarize, type Summary } from "./stats.ts";
@@ -48,6 +50,8 @@ const server = await serve(config, {
   shutdownTimeoutMs: 2_000,
   stages: [benchStage(config)],
 });
+
+const http = traceHttp();
 
 const ELD_RESOLUTION_MS = 1;
 const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
@@ -196,6 +200,9 @@ process.on("message", (raw: unknown) => {
         }
         case "memory":
           reply({ type: "memory", id: command.id, report: await memory() });
+          return;
+        case "http-trace":
+          reply({ type: "http-trace", id: command.id, ...http.take() });
           return;
         case "stop":
           eld.disable();

@@ -76,7 +76,7 @@ function harvest(): void {
     }
     late[r.endpoint].push(r.firstByteAt - r.bodyAt - (nominal[r.endpoint] ?? 0));
     if (trace.length < TRACE_LIMIT) {
-      trace.push({ endpoint: r.endpoint, turn: tags.get(r), receivedUs: toMonoUs(r.receivedAt), bodyUs: toMonoUs(r.bodyAt), firstByteUs: toMonoUs(r.firstByteAt) });
+      trace.push({ endpoint: r.endpoint, turn: tags.get(r), port: r.remotePort, receivedUs: toMonoUs(r.receivedAt), bodyUs: toMonoUs(r.bodyAt), firstByteUs: toMonoUs(r.firstByteAt) });
     }
   }
   requests.length = 0;

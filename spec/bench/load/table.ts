@@ -19,8 +19,12 @@ export interface LevelRow {
   readonly gcPause: Summary;
   readonly gcTotalMs: number;
   readonly gcKinds: Readonly<Record<string, GcKindReport>>;
-  /** Framework-added turn latency, each turn less its own stand-in time (turnLegs.ts). */
+  /** Framework-added turn latency to the first bot audio on the caller's socket, each turn less its own stand-in time (turnLegs.ts). */
   readonly turnAdded: Summary;
+  /** The same, to the first bot audio read by the caller. */
+  readonly turnAtCaller: Summary;
+  /** Connections the server opened to the stand-in during the window. */
+  readonly standInConnections: number;
   /** The turns' legs (turnLegs.ts LEGS). */
   readonly legs: readonly Summary[];
   /** End of turn → first bot audio at the caller, less the configured stand-in latencies. */
@@ -52,7 +56,7 @@ const COLUMNS: readonly { readonly head: string; readonly cell: (r: LevelRow) =>
   { head: "ELD max", cell: (r) => fmt(r.eld.max, 1) },
   { head: "age p99 ms", cell: (r) => fmt(r.frameAge.p99, 2) },
   { head: "turn +ms p50/p99", cell: (r) => `${fmt(r.turnAdded.p50)}/${fmt(r.turnAdded.p99)}` },
-  { head: "−nominal p50/p99", cell: (r) => `${fmt(r.turnWire.p50)}/${fmt(r.turnWire.p99)}` },
+  { head: "at caller p50/p99", cell: (r) => `${fmt(r.turnAtCaller.p50)}/${fmt(r.turnAtCaller.p99)}` },
   { head: "cut-off p50/p99 ms", cell: (r) => `${fmt(r.cutoffWire.p50)}/${fmt(r.cutoffWire.p99)}` },
   { head: "turns", cell: (r) => String(r.turns) },
   { head: "barge", cell: (r) => String(r.cutoffWire.count) },

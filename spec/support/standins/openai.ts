@@ -137,6 +137,8 @@ export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
+  /** The client's side of the connection. */
+  readonly remotePort: number | undefined;
   /** JSON bodies parsed; multipart bodies as `{ fields, file }` (see `UploadedFile`). */
   readonly body: unknown;
   /** performance.now() times, ms: headers arrived, body read in full, first response byte, end. */
@@ -223,6 +225,7 @@ export async function startOpenAIStandIn(options: OpenAIStandInOptions = {}): Pr
       method: req.method ?? "",
       path: url.pathname,
       headers: req.headers,
+      remotePort: req.socket.remotePort,
       body: await parseBody(req.headers["content-type"], raw),
       receivedAt,
       bodyAt,
