@@ -12,17 +12,18 @@ export const INT16_FULL_SCALE = 32768;
 
 /**
  * Samples of a PCM16LE payload. A zero-copy view when the payload is 2-byte aligned in its
- * buffer; otherwise (odd byteOffset, as a subarray of a network buffer can be) a copy.
+ * buffer; otherwise (odd byteOffset, as a subarray of a network buffer can be) a copy: into
+ * `scratch` when one is given (then valid until the scratch's next use), else a new buffer.
  * Throws a RangeError when the byte length is odd: that is not PCM16.
  */
-export function pcmBytesToInt16(bytes: Uint8Array): Int16Array {
+export function pcmBytesToInt16(bytes: Uint8Array, scratch?: PcmScratch): Int16Array {
   if (bytes.byteLength % 2 !== 0) {
     throw new RangeError(`PCM16 payload must have an even byte length, got ${bytes.byteLength}`);
   }
   const count = bytes.byteLength / 2;
   if (LITTLE_ENDIAN_HOST) {
     if (bytes.byteOffset % 2 === 0) return new Int16Array(bytes.buffer, bytes.byteOffset, count);
-    const copy = new Uint8Array(bytes.byteLength);
+    const copy = scratch ? scratch.bytes(bytes.byteLength) : new Uint8Array(bytes.byteLength);
     copy.set(bytes);
     return new Int16Array(copy.buffer, 0, count);
   }
@@ -30,6 +31,21 @@ export function pcmBytesToInt16(bytes: Uint8Array): Int16Array {
   const out = new Int16Array(count);
   for (let i = 0; i < count; i++) out[i] = view.getInt16(i * 2, true);
   return out;
+}
+
+/**
+ * Storage reused for the copies a stream's every chunk would otherwise get a fresh buffer for
+ * (50 a second per caller, each its own ArrayBuffer for the young-generation GC to sweep). It
+ * grows to the largest size asked; what it hands out is overwritten by its next use.
+ */
+export class PcmScratch {
+  private storage = new Uint8Array(0);
+
+  /** `length` bytes at the start of the storage (2-byte aligned). */
+  bytes(length: number): Uint8Array {
+    if (this.storage.byteLength < length) this.storage = new Uint8Array(Math.max(length, this.storage.byteLength * 2));
+    return this.storage.subarray(0, length);
+  }
 }
 
 /** PCM16LE bytes of some samples: a zero-copy view on little-endian hosts. */

@@ -11,6 +11,7 @@ import {
   int16ToPcmBytes,
   pcmBytesForMs,
   pcmBytesToInt16,
+  PcmScratch,
   pcmDurationMs,
   rms,
   rmsDbfs,
@@ -29,6 +30,22 @@ describe("pcmBytesToInt16", () => {
     const samples = pcmBytesToInt16(backing.subarray(1));
     expect(Array.from(samples)).toEqual([0x1234, 0xabcd - 0x10000]);
     expect(samples.buffer).not.toBe(backing.buffer);
+  });
+
+  it("copies into a scratch when given one, reusing its storage and growing it when needed", () => {
+    const scratch = new PcmScratch();
+    const a = pcmBytesToInt16(new Uint8Array([9, 0x01, 0x00, 0x02, 0x00]).subarray(1), scratch);
+    expect(Array.from(a)).toEqual([1, 2]);
+    const b = pcmBytesToInt16(new Uint8Array([9, 0x03, 0x00]).subarray(1), scratch);
+    expect(Array.from(b)).toEqual([3]);
+    expect(b.buffer).toBe(a.buffer); // the same storage: the first result is overwritten
+    expect(a[0]).toBe(3);
+    const c = pcmBytesToInt16(new Uint8Array([9, 1, 0, 2, 0, 3, 0, 4, 0]).subarray(1), scratch);
+    expect(Array.from(c)).toEqual([1, 2, 3, 4]);
+    expect(c.buffer).not.toBe(a.buffer);
+    // An aligned payload is still a view of its own bytes.
+    const aligned = new Uint8Array([5, 0]);
+    expect(pcmBytesToInt16(aligned, scratch).buffer).toBe(aligned.buffer);
   });
 
   it("rejects an odd byte length", () => {

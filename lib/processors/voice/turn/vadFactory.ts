@@ -26,7 +26,7 @@ import { EnergyVad } from "../../../audio/vad/energy.ts";
 import type { VADParams } from "../../../audio/vad/params.ts";
 import type { SileroBatchStream, WindowSink } from "../../../audio/vad/sileroBatch.ts";
 import { VolumeMeter } from "../../../audio/vad/volume.ts";
-import { downmixToMono, pcmBytesToInt16 } from "../../../audio/pcm.ts";
+import { downmixToMono, PcmScratch, pcmBytesToInt16 } from "../../../audio/pcm.ts";
 import { StreamResampler } from "../../../audio/resampler.ts";
 import { VAD_LATER, type AudioFormat, type LateVad, type StreamVad } from "../vadProcessor.ts";
 
@@ -70,9 +70,14 @@ export function vadAnalyzerFactory(settings: VadSettings): VadAnalyzerFactory {
   };
 }
 
-/** Turns the stream's PCM16LE bytes into mono samples at the detector's rate. */
+/**
+ * Turns the stream's PCM16LE bytes into mono samples at the detector's rate. What samples()
+ * returns is valid until its next call (a payload at an odd offset is copied into reused
+ * storage).
+ */
 class MonoInput {
   private readonly resampler: StreamResampler | undefined;
+  private readonly scratch = new PcmScratch();
 
   constructor(
     private readonly format: AudioFormat,
@@ -82,7 +87,7 @@ class MonoInput {
   }
 
   samples(pcm: Uint8Array): Int16Array {
-    let samples = pcmBytesToInt16(pcm);
+    let samples = pcmBytesToInt16(pcm, this.scratch);
     if (this.format.numChannels > 1) samples = downmixToMono(samples, this.format.numChannels);
     if (this.resampler) samples = this.resampler.process(samples);
     return samples;
@@ -144,12 +149,16 @@ class ReadyProbabilities implements VoiceDetector {
 }
 
 const NO_EVENTS: readonly VADEvent[] = Object.freeze([]);
+/** Chunk copies kept for reuse per stream: more than are in flight at once under load. */
+const MAX_SPARE_CHUNKS = 8;
 
 /**
  * One stream's VAD over batched Silero. analyze() answers at once when every window the chunk
  * completes is known at once (skipped by the volume gate, nothing ahead in flight); otherwise
  * it answers VAD_LATER and the chunk is analysed when the stream hands its last probability to
- * this sink, chunks in order. Nothing per chunk is allocated but the place in the queue.
+ * this sink, chunks in order. A chunk waits in a copy whose storage is reused once the chunk
+ * is analysed: nothing per chunk is allocated but the place in the queue, and the transport's
+ * buffers are not held while the batch runs.
  */
 class BatchedSileroVadStream implements StreamVad, WindowSink {
   private readonly ready: ReadyProbabilities;
@@ -157,8 +166,10 @@ class BatchedSileroVadStream implements StreamVad, WindowSink {
   /** Runs ahead of the analyzer's meter (it sees chunks as they arrive) to find windows that cannot be speech. */
   private readonly meter: VolumeMeter;
   private mask = new Uint8Array(8);
-  /** Chunks waiting for probabilities, oldest at `head`, with how many windows each completes. */
+  /** Chunks waiting for probabilities (copies), oldest at `head`, with how many windows each completes. */
   private readonly chunks: Array<Int16Array | undefined> = [];
+  /** Storage of analysed chunks, for the next ones of the same length (a stream's chunks mostly are). */
+  private readonly spare: Int16Array[] = [];
   private readonly chunkWindows: number[] = [];
   private head = 0;
   /** Probabilities received and not yet used, oldest at `taken`. */
@@ -188,7 +199,7 @@ class BatchedSileroVadStream implements StreamVad, WindowSink {
 
   analyze(pcm: Uint8Array, late: LateVad): readonly VADEvent[] | typeof VAD_LATER {
     this.late = late;
-    const samples = this.input.samples(pcm);
+    const samples = this.hold(this.input.samples(pcm));
     this.chunks.push(samples);
     this.chunkWindows.push(this.stream.windowsIn(samples.length));
     const answer = { events: NO_EVENTS };
@@ -249,8 +260,22 @@ class BatchedSileroVadStream implements StreamVad, WindowSink {
       this.taken += windows;
       if (failure) this.failure = undefined;
       this.settle(samples, failure?.error);
+      this.release(samples);
     }
     this.compact();
+  }
+
+  /** A copy of `samples` in spare storage of their length, or new storage. */
+  private hold(samples: Int16Array): Int16Array {
+    let copy = this.spare.pop();
+    if (copy?.length !== samples.length) copy = new Int16Array(samples.length);
+    copy.set(samples);
+    return copy;
+  }
+
+  /** Keeps an analysed chunk's storage for the next chunk (the analyzer keeps nothing of it). */
+  private release(samples: Int16Array): void {
+    if (this.spare.length < MAX_SPARE_CHUNKS) this.spare.push(samples);
   }
 
   /** Feeds one chunk to the analyzer and hands its events (or its batch's error) on. */

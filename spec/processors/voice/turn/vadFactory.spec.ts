@@ -134,6 +134,23 @@ describe.skipIf(skip)("batched Silero VAD from vadAnalyzerFactory", () => {
     expect(fed.events).toEqual(expected);
   });
 
+  it("keeps its own copy of each chunk it waits on: a transport may reuse its buffer, at any offset", async () => {
+    for (const offset of [0, 1]) {
+      const vad = await silero(16000);
+      const fed = feeder(vad);
+      // Every chunk is written into the same bytes before any result comes back, as a socket
+      // read buffer is reused; at offset 1 the samples are not 2-byte aligned.
+      const wire = new Uint8Array(offset + 640);
+      for (const chunk of chunks(speech, 16000)) {
+        wire.fill(0);
+        wire.set(chunk, offset);
+        fed.feed(wire.subarray(offset, offset + chunk.length));
+      }
+      await drained(await sharedSileroBatcher());
+      expect(fed.events).toEqual(expected);
+    }
+  });
+
   it("answers at once when a chunk completes no window and nothing is queued", async () => {
     const vad = await silero(16000, { min_volume: 0 });
     const fed = feeder(vad);
