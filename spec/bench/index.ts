@@ -164,7 +164,7 @@ async function main(): Promise<void> {
       console.log(`  ${leg.padEnd(legWidth)}  ${cells.map((c, j) => c[i]!.padStart(widths[j]!)).join("  ")}   ${what}`);
     }
     console.log(`  turns matched to their requests and writes: ${rows.map((r) => `${r.turnAdded.count}/${r.turnWire.count}`).join(", ")}`);
-    console.log(`  connections the server opened to the stand-in: ${rows.map((r) => `${r.standInConnections} (${r.turns} turns)`).join(", ")}`);
+    console.log(`  requests to the stand-in that waited for a new connection: ${rows.map((r) => `${r.standInConnecting}/${r.standInRequests}`).join(", ")}`);
   }
   const best = [...rows].reverse().find((r) => !r.broke);
   console.log("");

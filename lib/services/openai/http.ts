@@ -11,8 +11,11 @@
 // - one timer per request: first the wait for the response headers (timeoutMs), then the
 //   longest gap in the body (idleTimeoutMs), restarted on each chunk;
 // - a pooled socket that the server closed while it sat idle (ECONNRESET / EPIPE on a reused
-//   socket before any answer) is retried once on a new connection; anything else is retried
-//   only when the endpoint's maxRetries says so, and only before an answer began;
+//   socket, or one opened ahead of need, before any answer) is retried once on a new
+//   connection; anything else is retried only when the endpoint's maxRetries says so, and only
+//   before an answer began;
+// - a request cancelled while it holds a connection has the pool replace that connection in
+//   the background (agents.ts), so the next turn's request does not wait for a handshake;
 // - a body compressed anyway (gzip, deflate, br) is decoded, though none is asked for;
 // - a failing status is read whole and becomes a ServiceError with the provider's message.
 
@@ -22,7 +25,7 @@ import { pipeline, type Readable } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { Observable, type Subscriber } from "rxjs";
 import type { ServiceError } from "../service-error.ts";
-import { dropIdleSockets } from "./agents.ts";
+import { dropIdleSockets, openedAheadOfNeed, replaceClosed } from "./agents.ts";
 import type { OpenAIEndpoint } from "./connection.ts";
 import { asServiceError, bodyError, connectionError, headerTimeoutError, redirectError, stalledError, statusError } from "./errors.ts";
 
@@ -100,12 +103,14 @@ class Exchange<T> {
     this.#send();
   }
 
-  /** Unsubscribed: stop everything now; a request still open closes its connection. */
+  /** Unsubscribed: stop everything now; a request still open closes its connection, which the pool replaces in the background. */
   cancel(): void {
     if (this.#phase === "done") return;
+    const holding = this.#phase !== "backoff" && this.#req?.socket != null && !this.#req.socket.destroyed;
     this.#phase = "done";
     this.#clearTimer();
     this.#req?.destroy();
+    if (holding) replaceClosed(this.#endpoint.request.agent, this.#endpoint.poolName);
   }
 
   #send(): void {
@@ -134,7 +139,7 @@ class Exchange<T> {
   #onRequestError(req: ClientRequest, error: NodeJS.ErrnoException): void {
     if (req !== this.#req || this.#phase === "done") return;
     if (this.#phase === "reading") return this.#fail(bodyError(this.#endpoint, error));
-    if (!this.#staleRetried && req.reusedSocket && STALE_SOCKET.has(error.code ?? "")) {
+    if (!this.#staleRetried && (req.reusedSocket || openedAheadOfNeed(req.socket)) && STALE_SOCKET.has(error.code ?? "")) {
       this.#staleRetried = true;
       dropIdleSockets(this.#endpoint.request.agent, this.#endpoint.poolName);
       return this.#send();

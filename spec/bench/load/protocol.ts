@@ -90,8 +90,8 @@ export type ServerReply =
   | { readonly type: "ready"; readonly url: string; readonly pid: number }
   | { readonly type: "window"; readonly id: number; readonly report: WindowReport }
   | { readonly type: "memory"; readonly id: number; readonly report: MemoryReport }
-  /** Requests to the stand-in since the last query (httpTrace.ts), and the connections opened for them. */
-  | { readonly type: "http-trace"; readonly id: number; readonly writes: readonly ServerWrite[]; readonly connections: number }
+  /** Requests to the stand-in since the last query (httpTrace.ts), and how many waited for a new connection. */
+  | { readonly type: "http-trace"; readonly id: number; readonly writes: readonly ServerWrite[]; readonly connecting: number }
   | { readonly type: "stopped"; readonly id: number }
   | { readonly type: "error"; readonly message: string };
 

@@ -23,8 +23,9 @@ export interface LevelRow {
   readonly turnAdded: Summary;
   /** The same, to the first bot audio read by the caller. */
   readonly turnAtCaller: Summary;
-  /** Connections the server opened to the stand-in during the window. */
-  readonly standInConnections: number;
+  /** Requests the server sent the stand-in during the window, and how many waited for a new connection. */
+  readonly standInRequests: number;
+  readonly standInConnecting: number;
   /** The turns' legs (turnLegs.ts LEGS). */
   readonly legs: readonly Summary[];
   /** End of turn → first bot audio at the caller, less the configured stand-in latencies. */

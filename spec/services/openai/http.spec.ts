@@ -2,7 +2,8 @@
 // misbehave on purpose: unsubscribing closes the connection at the server (before the headers
 // and mid-body), the header timeout and the body idle timeout fail the request and close it, a
 // pooled connection the server dropped is retried once on a new one and nothing else is retried
-// unless maxRetries says so, error statuses carry the provider's words, an error event inside
+// unless maxRetries says so, a connection a cancel closed is replaced in the background for the
+// next request, error statuses carry the provider's words, an error event inside
 // an SSE stream fails the request, and a body compressed anyway is decoded.
 
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
@@ -85,6 +86,58 @@ describe("cancellation", () => {
     const once = stt(server).transcribe(audio);
     expect(await collect(once)).toEqual([{ type: "final", text: "n1" }]);
     expect(await collect(once)).toEqual([{ type: "final", text: "n2" }]);
+  });
+});
+
+describe("a connection closed by a cancel is replaced", () => {
+  /** Waits (in event-loop turns, not time) until the server has accepted `n` connections. */
+  async function accepted(server: TestServer, n: number): Promise<void> {
+    for (let turns = 0; server.connections() < n; turns++) {
+      if (turns > 10_000) throw new Error(`the server accepted ${server.connections()} connections, not ${n}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** The first request is held unanswered and cancelled; the server answers the others. */
+  async function cancelFirst(answer: Handler): Promise<TestServer> {
+    const arrived = gate();
+    let requests = 0;
+    const server = await serve((req, res, body) => {
+      if (++requests === 1) return arrived.open();
+      return answer(req, res, body);
+    });
+    const closed = server.nextClosed();
+    const subscription = stt(server).transcribe(audio).subscribe();
+    await arrived.promise;
+    subscription.unsubscribe();
+    expect(await closed).toEqual({ finished: false });
+    await accepted(server, 2); // the replacement, opened in the background
+    return server;
+  }
+
+  it("the next request goes out on the replacement instead of opening a connection", async () => {
+    const server = await cancelFirst(json(200, { text: "ok" }));
+    expect(await collect(stt(server).transcribe(audio))).toEqual([{ type: "final", text: "ok" }]);
+    expect(server.connections()).toBe(2);
+  });
+
+  it("a replacement the server closed meanwhile is retried once on a new connection", async () => {
+    const served = new WeakSet<object>();
+    // The replacement (the second connection) is dropped when a request arrives on it.
+    const server = await cancelFirst((req, res, body) => {
+      if (server.connections() === 2 && !served.has(req.socket)) return void req.socket.destroy();
+      served.add(req.socket);
+      json(200, { text: "ok" })(req, res, body);
+    });
+    expect(await collect(stt(server).transcribe(audio))).toEqual([{ type: "final", text: "ok" }]);
+    expect(server.connections()).toBe(3);
+  });
+
+  it("a finished request opens nothing more", async () => {
+    const server = await serve(json(200, { text: "ok" }));
+    await collect(stt(server).transcribe(audio));
+    await collect(stt(server).transcribe(audio));
+    expect(server.connections()).toBe(1);
   });
 });
 

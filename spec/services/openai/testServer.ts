@@ -37,8 +37,11 @@ export async function startTestServer(handler: Handler, tls?: KeyAndCert): Promi
     req.on("end", () => void Promise.resolve(handler(req, res, Buffer.concat(parts))).catch(() => res.destroy()));
   };
   const server: Server = tls ? createTLSServer({ ...tls }, onRequest) : createServer(onRequest);
-  server.on(tls ? "secureConnection" : "connection", (socket: Socket) => {
+  server.on(tls ? "secureConnection" : "connection", () => {
     connections += 1;
+  });
+  // Every raw connection, a TLS one still in its handshake included, so close() drops them all.
+  server.on("connection", (socket: Socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });

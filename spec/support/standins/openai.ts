@@ -29,7 +29,7 @@
 
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createTLSServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { writeChatCompletion } from "./openai-chat.ts";
 import { writeSpeech, writeTranscription } from "./openai-audio.ts";
@@ -295,6 +295,13 @@ export async function startOpenAIStandIn(options: OpenAIStandInOptions = {}): Pr
   // A client that leaves while its upload is still arriving fails the body read: drop the socket.
   const handler = (req: IncomingMessage, res: ServerResponse) => void onRequest(req, res).catch(() => res.destroy());
   const server = options.tls ? createTLSServer({ ...options.tls, noDelay: true }, handler) : createServer({ noDelay: true }, handler);
+  // Every connection, a TLS one still in its handshake or one that never sent a request (a
+  // client's connection opened ahead of need) included: close() drops them all.
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 
@@ -312,7 +319,7 @@ export async function startOpenAIStandIn(options: OpenAIStandInOptions = {}): Pr
     async close() {
       for (const controller of inFlight) controller.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
       await closed;
     },
   };
