@@ -173,7 +173,9 @@ export function expectBargeIn(record: { events: PageEvent[]; levels: LevelSample
   const interruptAt = userStarted[1]!;
   const secondTurnEnd = userStopped[1]!;
   expect(botStart).toBeDefined();
-  expect(botStart!).toBeGreaterThan(userStopped[0]!);
+  // ≥: a page the machine held up reads both messages in one task, at one (coarse) performance.now().
+  expect(botStart!).toBeGreaterThanOrEqual(userStopped[0]!);
+  expect(events.findIndex((e) => e.type === "bot-started-speaking")).toBeGreaterThan(events.findIndex((e) => e.type === "user-stopped-speaking"));
   expect(botStart!).toBeLessThan(interruptAt);
   // The bot was still speaking when the user cut in, and stopped at that moment.
   const stop = botStopped.find((t) => t >= botStart!);

@@ -39,7 +39,10 @@ export function summarize(values: readonly number[]): Summary {
 
 /** "12.3" / "—" for a missing figure. */
 export function fmt(value: number, digits = 1): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : "—";
+  if (!Number.isFinite(value)) return "—";
+  const text = value.toFixed(digits);
+  // A value that rounds to zero prints as 0, whatever its sign (a leg of -0.01 ms is loopback noise).
+  return Number(text) === 0 ? (0).toFixed(digits) : text;
 }
 
 export function kib(bytes: number): string {
