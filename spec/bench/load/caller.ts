@@ -38,15 +38,8 @@ export interface CallerOptions {
 
 type Mode = "speaking" | "waiting" | "pausing";
 
-interface PendingTurn {
-  readonly eotUs: number;
-  /** From the server's "transcript" event (turnTag.ts). */
-  tag?: number;
-  /** Pushed to the collector at the first bot audio; gets the tag if that comes later. */
-  record?: TurnRecord;
-  firstAudioUs?: number;
-  /** The server's first "bot_started" after this end of turn. */
-  botStartedUs?: number;
+/** Pushed to the collector's turn records at its first bot audio; the tag and bot_started may still come later. */
+interface PendingTurn extends TurnRecord {
   superseded?: boolean;
 }
 
@@ -208,8 +201,7 @@ export class Caller {
     if (turn && turn.firstAudioUs === undefined && !turn.superseded) {
       turn.firstAudioUs = rxUs;
       this.opts.collector.turnWire.push((rxUs - turn.eotUs) / 1000 - this.opts.standInMs);
-      turn.record = { eotUs: turn.eotUs, firstAudioUs: rxUs, turn: turn.tag, botStartedUs: turn.botStartedUs };
-      this.opts.collector.turnRecords.push(turn.record);
+      this.opts.collector.turnRecords.push(turn);
     }
     if (this.mode === "waiting" && !this.answered) {
       this.answered = true;
@@ -232,7 +224,6 @@ export class Caller {
       case "bot_started":
         if (this.turn && this.turn.botStartedUs === undefined && !this.turn.superseded) {
           this.turn.botStartedUs = message.t;
-          if (this.turn.record) this.turn.record.botStartedUs = message.t;
           c.turnServer.push((message.t - this.turn.eotUs) / 1000 - this.opts.standInMs);
         }
         return;
@@ -243,9 +234,8 @@ export class Caller {
         setTimeout(() => this.settleInterrupt(), 1_000);
         return;
       case "transcript":
-        if (this.turn && this.turn.tag === undefined && !this.turn.superseded && message.turn !== undefined) {
-          this.turn.tag = message.turn;
-          if (this.turn.record) this.turn.record.turn = message.turn;
+        if (this.turn && this.turn.turn === undefined && !this.turn.superseded && message.turn !== undefined) {
+          this.turn.turn = message.turn;
         }
         return;
       case "interrupt_at_sink":

@@ -16,8 +16,9 @@ import { summarize, type Summary } from "./stats.ts";
 
 export interface TurnRecord {
   readonly eotUs: number;
-  readonly firstAudioUs: number;
-  /** The turn tag of the transcript this turn produced, once the server has told the caller. */
+  /** The first bot audio read by the caller. */
+  firstAudioUs?: number;
+  /** The turn tag of the transcript this turn produced (turnTag.ts), once the server has told the caller. */
   turn?: number;
   /** The server's BotStartedSpeakingFrame: the first audio of the answer handed to the socket. */
   botStartedUs?: number;
@@ -76,7 +77,7 @@ export function turnLegs(turns: readonly TurnRecord[], trace: readonly StandInTr
   const added: number[] = [];
   const atCaller: number[] = [];
   for (const t of turns) {
-    if (t.turn === undefined || t.botStartedUs === undefined) continue;
+    if (t.turn === undefined || t.botStartedUs === undefined || t.firstAudioUs === undefined) continue;
     const requests = [first.get(`transcription ${t.turn}`), first.get(`chat ${t.turn}`), first.get(`speech ${t.turn}`)];
     if (requests.some((r) => r === undefined)) continue;
     const [stt, llm, tts] = requests as StandInTrace[];
